@@ -1,0 +1,196 @@
+"""Command line: each command parses its arguments and calls one pipeline function.
+
+Heavy modules (sympy, matplotlib, genanki) are imported inside the commands so
+`ankigen --help` stays fast. Errors are caught once, in main().
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ankigen import __version__
+from ankigen.errors import AnkigenError
+
+_state = {"debug": False}
+
+
+def _progress_factory(quiet: bool) -> Callable[[int], Callable[[int], None]] | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def factory(total: int) -> Callable[[int], None]:
+        from rich.progress import Progress
+
+        bar = Progress(transient=True)
+        bar.start()
+        task = bar.add_task("working", total=total)
+        done = [0]
+
+        def advance(n: int) -> None:
+            done[0] += n
+            bar.advance(task, n)
+            if done[0] >= total:
+                bar.stop()
+
+        return advance
+
+    return factory
+
+
+src_option = click.option("--src", type=click.Path(path_type=Path, file_okay=False),
+                          default=None, help="cards_src folder (default: ./cards_src, else the bundled one)")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ankigen")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def cli(debug: bool) -> None:
+    """Build verified, regenerable Anki decks for the mathematics of machine learning."""
+    _state["debug"] = debug
+
+
+@cli.command()
+@click.argument("recipe_or_topics", nargs=-1)
+@click.option("--topics", "topic", default=None, metavar="GLOB",
+              help='Topic glob, e.g. "linear-algebra/*"; more globs may follow as arguments.')
+@click.option("--variants", type=click.IntRange(1, 100), default=None, help="Variants per problem.")
+@click.option("--seed", type=click.IntRange(0), default=None, help="Seed for the numbers.")
+@click.option("-o", "--output", default=None, help="Output .apkg path.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
+@src_option
+def build(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int | None,
+          seed: int | None, output: str | None, quiet: bool, src: Path | None) -> None:
+    """Build a deck: the default recipe, a recipe file, or --topics GLOB [GLOB...]."""
+    from ankigen.pipeline import build as run
+
+    recipe, topics = None, ()
+    if topic is not None:
+        topics = (topic, *recipe_or_topics)
+    elif len(recipe_or_topics) > 1:
+        raise click.UsageError("give one recipe, or topic globs after --topics")
+    elif recipe_or_topics:
+        recipe = recipe_or_topics[0]
+    result = run(recipe, topics, variants, seed, output, src, _progress_factory(quiet))
+    if not quiet:
+        click.echo(f"wrote {result.output}: {result.notes} notes ({result.concepts} concepts, "
+                   f"{result.clozes} clozes, {result.problems} problem variants) in "
+                   f"{result.topics} decks, {result.media} figures")
+
+
+@cli.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@src_option
+def list_cmd(as_json: bool, src: Path | None) -> None:
+    """Show areas and topics with their counts of concepts, clozes, problems and figures."""
+    from ankigen.pipeline import list_topics
+
+    topics = list_topics(src)
+    if as_json:
+        click.echo(json.dumps([t.__dict__ | {"requires": list(t.requires)} for t in topics], indent=2))
+        return
+    area = None
+    click.echo(f"{'topic':<44}{'concepts':>9}{'clozes':>8}{'problems':>9}{'figures':>8}")
+    for t in sorted(topics, key=lambda t: (t.area, t.id)):
+        if t.area != area:
+            area = t.area
+            click.echo(f"{area}/")
+        click.echo(f"  {t.id.split('/', 1)[1]:<42}{t.concepts:>9}{t.clozes:>8}{t.problems:>9}{t.figures:>8}")
+    totals = [sum(getattr(t, k) for t in topics) for k in ("concepts", "clozes", "problems", "figures")]
+    click.echo(f"{'total (' + str(len(topics)) + ' topics)':<44}{totals[0]:>9}{totals[1]:>8}{totals[2]:>9}{totals[3]:>8}")
+
+
+@cli.command()
+@src_option
+def validate(src: Path | None) -> None:
+    """Check every source and recipe; report every error at once."""
+    from ankigen.pipeline import validate as run
+
+    lib = run(src)
+    n_items = sum(len(t.concepts) + len(t.problems) for t in lib.topics)
+    click.echo(f"ok: {len(lib.topics)} topics, {n_items} items")
+
+
+@cli.command()
+@click.option("--seeds", type=click.IntRange(1, 10_000), default=50, help="Variants per problem.")
+@click.option("--topics", "topics", multiple=True, metavar="GLOB", help="Only these topics.")
+@click.option("-q", "--quiet", is_flag=True, help="Only the summary line and failures.")
+@src_option
+def check(seeds: int, topics: tuple[str, ...], quiet: bool, src: Path | None) -> None:
+    """Generate N variants of every problem and verify each numerically."""
+    from ankigen.pipeline import check as run
+
+    report = run(seeds, topics, src, progress_factory=_progress_factory(quiet))
+    if not quiet:
+        click.echo(f"{'problem':<36}{'variants':>9}{'checks':>8}{'distinct':>9}{'accept':>8}  status")
+    for p in report.problems:
+        status = "ok" if not p.failures else f"FAILED ({len(p.failures)})"
+        warn = "  warning: acceptance under 5%" if p.acceptance < 0.05 else ""
+        if not quiet or p.failures:
+            click.echo(f"{p.problem_id:<36}{p.variants:>9}{p.checks:>8}{p.distinct_answers:>9}"
+                       f"{p.acceptance:>7.0%}  {status}{warn}")
+        for f in p.failures[:5]:
+            click.echo(f"    {f}", err=True)
+    for f in report.failures:
+        click.echo(f"    {f}", err=True)
+    n_fail = sum(1 for p in report.problems if p.failures) + len(report.failures)
+    click.echo(f"{len(report.problems)} problems x {seeds} seeds, {report.identities} formula checks "
+               f"({report.identity_trials} trials): "
+               + ("all verified" if report.ok else f"{n_fail} FAILED"))
+    if not report.ok:
+        sys.exit(2)
+
+
+@cli.command()
+@click.argument("item_id")
+@click.option("--seed", type=click.IntRange(0), default=None, help="Build seed (default: the recipe's).")
+@click.option("--variant", "slot", type=click.IntRange(0), default=0, help="Variant slot K.")
+@click.option("--recipe", default=None, help="Recipe whose deck names and seed to use.")
+@click.option("--figure", "figure_out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write the note's figure to this file.")
+@click.option("--html", is_flag=True, help="Print the raw HTML fields.")
+@src_option
+def show(item_id: str, seed: int | None, slot: int, recipe: str | None, figure_out: Path | None,
+         html: bool, src: Path | None) -> None:
+    """Print exactly the note a build with --seed put in --variant slot K."""
+    from ankigen.pipeline import show as run
+    from ankigen.show import format_note
+
+    note, media = run(item_id, seed, slot, recipe, src)
+    click.echo(format_note(note, raw=html))
+    if figure_out is not None:
+        if media is None:
+            raise click.UsageError(f"{item_id} has no figure")
+        figure_out.write_bytes(media.data)
+        click.echo(f"figure written to {figure_out}")
+
+
+def main(argv: list[str] | None = None) -> Any:
+    try:
+        cli.main(args=argv, prog_name="ankigen", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(2)
+    except AnkigenError as e:
+        if _state["debug"]:
+            raise
+        click.echo(str(e), err=True)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted; nothing was written", err=True)
+        sys.exit(130)
+    except Exception as e:
+        if _state["debug"] or "--debug" in (argv or sys.argv):
+            raise
+        click.echo(f"internal error: {type(e).__name__}: {e}\n"
+                   "this is a bug in ankigen; run again with --debug for a traceback", err=True)
+        sys.exit(1)
+    return 0

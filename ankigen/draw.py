@@ -1,0 +1,106 @@
+"""Draw stage: figure requests → SVG media with content-hashed names.
+
+Figures use a fixed layout (no tight_layout passes), paths for text (no font
+dependence) and a fixed SVG hash salt, so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from ankigen import identity
+from ankigen.errors import Issue, UserError
+from ankigen.expr import ExprError
+from ankigen.model import FigureRequest, FigureSpec, FinalNote, Loc, Media, RenderedNote
+
+MEDIA_PREFIX = "ankigen-"
+
+
+def figure_args(spec: FigureSpec, namespace: dict[str, Any], item: str) -> tuple[tuple[str, Any], ...]:
+    """Evaluate a figure's argument expressions exactly, then convert them for plotting."""
+    from ankigen.exact import exact_evaluator
+    from ankigen.numeric import SymbolicFunction, to_numeric
+
+    out = []
+    for name, ex in spec.args:
+        try:
+            value = to_numeric(exact_evaluator(namespace).eval(ex))
+        except ExprError as e:
+            raise _error(spec.loc, item, f"figure argument '{name}': {e.message}", e.hint) from e
+        if isinstance(value, SymbolicFunction):
+            value = _callable(value)
+        out.append((name, value))
+    return tuple(out)
+
+
+def _callable(sf: Any) -> Any:
+    import numpy as np
+
+    def f(*xs: Any) -> Any:
+        arrays = [np.asarray(x, dtype=float) for x in xs]
+        shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
+        return np.broadcast_to(np.asarray(sf.fn(*arrays), dtype=float), shape)
+
+    return f
+
+
+def _error(loc: Loc, item: str, message: str, hint: str | None) -> UserError:
+    return UserError([Issue(message, path=loc.path, line=loc.line, column=loc.column, item=item,
+                            hint=hint)])
+
+
+_RC = {
+    "svg.hashsalt": "ankigen",
+    "svg.fonttype": "path",
+    "font.size": 9,
+    "axes.linewidth": 0.8,
+    "path.simplify": True,
+}
+
+
+def render_svg(kind_name: str, args: dict[str, Any]) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    from ankigen.figures import REGISTRY
+
+    kind = REGISTRY[kind_name]
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=kind.size, dpi=100)
+        fig.subplots_adjust(left=0.13, right=0.96, bottom=0.13, top=0.95)
+        ax = fig.add_subplot(projection=kind.projection) if kind.projection else fig.add_subplot()
+        kind.fn(ax, **args)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None}, transparent=True)
+    return buf.getvalue()
+
+
+def media_name(data: bytes) -> str:
+    return f"{MEDIA_PREFIX}{identity.content_hash(data)[:20]}.svg"
+
+
+def draw_figure(request: FigureRequest, loc: Loc) -> Media:
+    try:
+        data = render_svg(request.kind, dict(request.args))
+    except Exception as e:  # a figure function can fail in many ways; report it as the user's
+        raise _error(loc, request.item_id,
+                     f"figure '{request.kind}' failed to draw: {type(e).__name__}: {e}",
+                     "check the figure's arguments") from e
+    return Media(media_name(data), data)
+
+
+def attach(note: RenderedNote, media: Media | None) -> FinalNote:
+    fields = note.fields
+    names: tuple[str, ...] = ()
+    if media is not None and note.figure is not None:
+        from html import escape
+
+        tag = (f'<img class="ankigen-figure" src="{media.name}" '
+               f'alt="{escape(note.figure.alt, quote=True)}">')
+        fields = tuple((k, tag if k == note.figure.field else v) for k, v in fields)
+        names = (media.name,)
+    return FinalNote(note.item_id, note.note_type, note.guid, note.deck, fields, note.tags,
+                     note.seed, note.slot, names)

@@ -1,0 +1,191 @@
+"""Core figure kinds used across areas: function plots, tangents, areas, vectors, maps, bars."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ankigen.figures import BLUE, GRAY, GREEN, ORANGE, PALETTE, RED, figure, style_axes
+
+
+def _grid(xmin: float, xmax: float, n: int = 400) -> np.ndarray:
+    return np.linspace(float(xmin), float(xmax), n)
+
+
+def _y(f: Any, x: np.ndarray) -> np.ndarray:
+    return np.broadcast_to(np.asarray(f(x), dtype=float), x.shape)
+
+
+@figure("function_plot")
+def function_plot(ax: Any, f: Any, xmin: float = -3, xmax: float = 3, points: Any = None) -> None:
+    """Graph of a function of one variable, with optional marked points."""
+    x = _grid(xmin, xmax)
+    ax.plot(x, _y(f, x), color=BLUE, linewidth=2)
+    if points is not None:
+        pts = np.atleast_1d(np.asarray(points, dtype=float))
+        ax.plot(pts, _y(f, pts), "o", color=RED, markersize=5, zorder=3)
+    style_axes(ax)
+
+
+@figure("tangent_line")
+def tangent_line(ax: Any, f: Any, x0: float, xmin: float = -3, xmax: float = 3) -> None:
+    """A function with its tangent line at x0 (slope from a central difference)."""
+    x = _grid(xmin, xmax)
+    y = _y(f, x)
+    h = 1e-5 * max(1.0, abs(x0))
+    y0 = float(_y(f, np.array([x0]))[0])
+    slope = float((_y(f, np.array([x0 + h]))[0] - _y(f, np.array([x0 - h]))[0]) / (2 * h))
+    ax.plot(x, y, color=BLUE, linewidth=2, label="f")
+    ax.plot(x, y0 + slope * (x - x0), color=ORANGE, linewidth=1.5, linestyle="--", label="tangent")
+    ax.plot([x0], [y0], "o", color=RED, zorder=3)
+    span = np.nanmax(y) - np.nanmin(y)
+    ax.set_ylim(np.nanmin(y) - 0.1 * span - 1e-9, np.nanmax(y) + 0.1 * span + 1e-9)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    style_axes(ax)
+
+
+@figure("area_under")
+def area_under(ax: Any, f: Any, a: float, b: float, xmin: Any = None, xmax: Any = None) -> None:
+    """Shaded area under a curve between a and b (a definite integral)."""
+    lo = float(a) - 0.3 * (float(b) - float(a)) if xmin is None else float(xmin)
+    hi = float(b) + 0.3 * (float(b) - float(a)) if xmax is None else float(xmax)
+    x = _grid(lo, hi)
+    ax.plot(x, _y(f, x), color=BLUE, linewidth=2)
+    xs = _grid(a, b)
+    ax.fill_between(xs, _y(f, xs), color=BLUE, alpha=0.25)
+    style_axes(ax)
+
+
+@figure("vectors_2d")
+def vectors_2d(ax: Any, vectors: Any, sum_of: Any = None) -> None:
+    """Arrows from the origin for 2-D vectors (columns of a list); optional head-to-tail sum."""
+    vs = np.atleast_2d(np.asarray(vectors, dtype=float))
+    if vs.shape[0] == 2 and vs.shape[1] != 2:
+        vs = vs.T
+    for i, v in enumerate(vs):
+        ax.annotate("", xy=(v[0], v[1]), xytext=(0, 0),
+                    arrowprops={"arrowstyle": "-|>", "color": PALETTE[i % len(PALETTE)], "lw": 2})
+    pts = [np.zeros(2), *vs]
+    if sum_of is not None and len(vs) >= 2:
+        ax.annotate("", xy=tuple(vs[0] + vs[1]), xytext=tuple(vs[0]),
+                    arrowprops={"arrowstyle": "-|>", "color": PALETTE[1], "lw": 1, "ls": "--"})
+        ax.annotate("", xy=tuple(vs[0] + vs[1]), xytext=(0, 0),
+                    arrowprops={"arrowstyle": "-|>", "color": GREEN, "lw": 2})
+        pts.append(vs[0] + vs[1])
+    arr = np.array(pts)
+    m = max(1.0, float(np.max(np.abs(arr)))) * 1.15
+    ax.set_xlim(-m, m)
+    ax.set_ylim(-m, m)
+    ax.set_aspect("equal")
+    style_axes(ax)
+
+
+@figure("linear_map", size=(4.0, 3.2))
+def linear_map(ax: Any, A: Any) -> None:
+    """The unit square (gray) and its image under a 2x2 matrix A (blue)."""
+    M = np.asarray(A, dtype=float)
+    sq = np.array([[0, 1, 1, 0, 0], [0, 0, 1, 1, 0]], dtype=float)
+    img = M @ sq
+    ax.fill(sq[0], sq[1], color=GRAY, alpha=0.25)
+    ax.fill(img[0], img[1], color=BLUE, alpha=0.35)
+    ax.plot(img[0], img[1], color=BLUE, linewidth=1.5)
+    for j, color in ((0, RED), (1, GREEN)):
+        ax.annotate("", xy=(M[0, j], M[1, j]), xytext=(0, 0),
+                    arrowprops={"arrowstyle": "-|>", "color": color, "lw": 2})
+    m = max(1.5, float(np.max(np.abs(img)))) * 1.15
+    ax.set_xlim(-m, m)
+    ax.set_ylim(-m, m)
+    ax.set_aspect("equal")
+    style_axes(ax)
+
+
+@figure("pmf_bars")
+def pmf_bars(ax: Any, probs: Any, start: float = 0, highlight: Any = None) -> None:
+    """Bar chart of a probability mass function; optional highlighted outcomes."""
+    p = np.asarray(probs, dtype=float).ravel()
+    xs = np.arange(len(p)) + int(start)
+    colors = [BLUE] * len(p)
+    if highlight is not None:
+        for h in np.atleast_1d(np.asarray(highlight, dtype=float)):
+            idx = int(h) - int(start)
+            if 0 <= idx < len(p):
+                colors[idx] = ORANGE
+    ax.bar(xs, p, color=colors, width=0.7)
+    ax.set_ylim(0, max(float(p.max()) * 1.15, 1e-9))
+    ax.set_xticks(xs if len(xs) <= 12 else xs[:: max(1, len(xs) // 10)])
+    style_axes(ax, origin=False)
+
+
+@figure("bernoulli_entropy")
+def bernoulli_entropy(ax: Any, p: Any = None) -> None:
+    """Binary entropy H(p) in bits, maximal at p = 1/2; optional marked p."""
+    x = np.linspace(1e-6, 1 - 1e-6, 400)
+    h = -(x * np.log2(x) + (1 - x) * np.log2(1 - x))
+    ax.plot(x, h, color=BLUE, linewidth=2)
+    if p is not None:
+        pv = float(p)
+        hv = 0.0 if pv in (0.0, 1.0) else -(pv * np.log2(pv) + (1 - pv) * np.log2(1 - pv))
+        ax.plot([pv], [hv], "o", color=RED, zorder=3)
+        ax.vlines(pv, 0, hv, color=RED, linestyle=":", linewidth=1)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.08)
+    ax.set_xlabel("p")
+    ax.set_ylabel("H(p) [bits]")
+    style_axes(ax, origin=False)
+
+
+@figure("gaussian_density")
+def gaussian_density(ax: Any, mu: float = 0, sigma: float = 1, a: Any = None, b: Any = None) -> None:
+    """Normal density N(mu, sigma^2), optionally shading P(a < X < b)."""
+    mu, sigma = float(mu), float(sigma)
+    x = np.linspace(mu - 4 * sigma, mu + 4 * sigma, 400)
+    pdf = np.exp(-((x - mu) ** 2) / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))
+    ax.plot(x, pdf, color=BLUE, linewidth=2)
+    if a is not None and b is not None:
+        m = (x >= float(a)) & (x <= float(b))
+        ax.fill_between(x[m], pdf[m], color=BLUE, alpha=0.3)
+    ax.set_ylim(0, pdf.max() * 1.1)
+    style_axes(ax, origin=False)
+
+
+@figure("relu_and_gradient")
+def relu_and_gradient(ax: Any) -> None:
+    """ReLU(x) = max(x, 0) and its gradient, a step from 0 to 1."""
+    x = np.linspace(-3, 3, 601)
+    ax.plot(x, np.maximum(x, 0), color=BLUE, linewidth=2, label="relu(x)")
+    ax.plot(x[x < 0], np.zeros_like(x[x < 0]), color=ORANGE, linewidth=2, linestyle="--",
+            label="relu'(x)")
+    ax.plot(x[x > 0], np.ones_like(x[x > 0]), color=ORANGE, linewidth=2, linestyle="--")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    style_axes(ax)
+
+
+@figure("sigmoid_and_derivative")
+def sigmoid_and_derivative(ax: Any) -> None:
+    """The sigmoid and its derivative σ(1 − σ), which peaks at 1/4."""
+    x = np.linspace(-6, 6, 601)
+    s = 1 / (1 + np.exp(-x))
+    ax.plot(x, s, color=BLUE, linewidth=2, label="σ(x)")
+    ax.plot(x, s * (1 - s), color=ORANGE, linewidth=2, linestyle="--", label="σ'(x)")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    style_axes(ax)
+
+
+@figure("contour_gradient")
+def contour_gradient(ax: Any, f: Any, x0: float, y0: float, span: float = 3) -> None:
+    """Level sets of f(x, y) with the gradient arrow at (x0, y0), normal to the level set."""
+    xs = np.linspace(float(x0) - span, float(x0) + span, 161)
+    ys = np.linspace(float(y0) - span, float(y0) + span, 161)
+    X, Y = np.meshgrid(xs, ys)
+    Z = np.broadcast_to(np.asarray(f(X, Y), dtype=float), X.shape)
+    ax.contour(X, Y, Z, levels=12, colors=GRAY, linewidths=0.7)
+    h = 1e-5
+    gx = float((f(x0 + h, y0) - f(x0 - h, y0)) / (2 * h))
+    gy = float((f(x0, y0 + h) - f(x0, y0 - h)) / (2 * h))
+    n = np.hypot(gx, gy) or 1.0
+    ax.annotate("", xy=(x0 + span * 0.4 * gx / n, y0 + span * 0.4 * gy / n), xytext=(x0, y0),
+                arrowprops={"arrowstyle": "-|>", "color": RED, "lw": 2})
+    ax.plot([x0], [y0], "o", color=RED)
+    ax.set_aspect("equal")
+    style_axes(ax, origin=False)

@@ -1,0 +1,235 @@
+"""Frozen records passed between pipeline stages (load → sample → solve → verify → render → draw → package)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ankigen.expr import Expr
+
+
+@dataclass(frozen=True)
+class Loc:
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+
+# ---- load -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    kind: str
+    args: tuple[tuple[str, Expr], ...]
+    side: str  # "front" or "back"
+    alt: str
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class IdentityCheck:
+    """A concept's formula checked on random inputs: lhs == rhs, or `holds` is true."""
+
+    vars: tuple[tuple[str, Expr], ...]
+    lhs: Expr | None
+    rhs: Expr | None
+    holds: Expr | None
+    tol: float
+    trials: int
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    topic: str
+    kind: str  # "basic" or "cloze"
+    front: str
+    back: str
+    text: str
+    extra: str
+    figure: FigureSpec | None
+    tags: tuple[str, ...]
+    check: IdentityCheck | None
+    loc: Loc
+    digest: str  # hash of the item's source, for caches and change detection
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # "int" or "choice"
+    lo: int
+    hi: int
+    choices: tuple[Expr, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    shown: str
+    expect: Expr
+    tol: float
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: str
+    topic: str
+    title: str
+    symbols: tuple[str, ...]
+    params: tuple[Param, ...]
+    constraints: tuple[tuple[Expr, Loc], ...]
+    derived: tuple[tuple[str, Expr, Loc], ...]
+    given: tuple[str, ...]
+    question: str
+    answer: str
+    solution: str
+    figure: FigureSpec | None
+    checks: tuple[CheckItem, ...]
+    tags: tuple[str, ...]
+    loc: Loc
+    digest: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str  # "<area>/<name>"
+    area: str
+    title: str
+    path: str
+    requires: tuple[str, ...]
+    concepts: tuple[Concept, ...]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Library:
+    """Every source, loaded and validated, topics in prerequisite order."""
+
+    root: str
+    areas: tuple[Area, ...]
+    topics: tuple[Topic, ...]
+
+    def topic(self, topic_id: str) -> Topic:
+        return next(t for t in self.topics if t.id == topic_id)
+
+    def problems(self) -> tuple[Problem, ...]:
+        return tuple(p for t in self.topics for p in t.problems)
+
+    def find_item(self, item_id: str) -> Concept | Problem | None:
+        for t in self.topics:
+            for item in (*t.concepts, *t.problems):
+                if item.id == item_id:
+                    return item
+        return None
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str  # root deck name
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    variants: int
+    seed: int
+    output: str
+    path: str | None = None
+
+
+# ---- sample / solve / verify -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Draw:
+    problem_id: str
+    seed: int
+    slot: int
+    params: tuple[tuple[str, Any], ...]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Solved:
+    problem: Problem
+    draw: Draw
+    values: tuple[tuple[str, Any], ...]  # params, symbols and derived values, in order
+
+    def namespace(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    shown: str
+    card_value: Any
+    expected: Any
+    ok: bool
+    error: float
+
+
+@dataclass(frozen=True)
+class Verified:
+    solved: Solved
+    results: tuple[CheckResult, ...]
+
+
+# ---- render / draw / package -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FigureRequest:
+    kind: str
+    args: tuple[tuple[str, Any], ...]
+    field: str
+    alt: str
+    item_id: str
+
+
+@dataclass(frozen=True)
+class RenderedNote:
+    item_id: str
+    note_type: str  # "concept", "problem" or "cloze"
+    guid: str
+    deck: str
+    fields: tuple[tuple[str, str], ...]
+    tags: tuple[str, ...]
+    seed: int
+    slot: int
+    figure: FigureRequest | None = None
+
+
+@dataclass(frozen=True)
+class Media:
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class FinalNote:
+    item_id: str
+    note_type: str
+    guid: str
+    deck: str
+    fields: tuple[tuple[str, str], ...]
+    tags: tuple[str, ...]
+    seed: int
+    slot: int
+    media: tuple[str, ...] = field(default=())
+
+    def field(self, name: str) -> str:
+        return dict(self.fields)[name]
+
+
+@dataclass(frozen=True)
+class BuiltDeck:
+    recipe: Recipe
+    notes: tuple[FinalNote, ...]
+    media: tuple[Media, ...]

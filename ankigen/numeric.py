@@ -1,0 +1,349 @@
+"""The numeric (numpy) backend: checks compute answers here, independently of sympy.
+
+Besides numpy's linear algebra it offers numerical calculus as special forms
+that bind a variable: quad (Gauss-Legendre quadrature), fdiff (central finite
+differences), fgrad/fhess/fjac, nsum (enumeration), argmin/argmax (grid search
+plus golden-section refinement) and froot (bisection).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ankigen.expr import (
+    MAX_FACTORIAL,
+    MAX_MATRIX,
+    MAX_RANGE,
+    Backend,
+    Bound,
+    Evaluator,
+    ExprError,
+    check_int_power,
+    require_size,
+)
+
+RNG_KEY = "__rng__"
+
+
+def _arr(x: Any) -> np.ndarray:
+    a = np.asarray(x)
+    a = a.astype(complex if np.iscomplexobj(a) else float)
+    if a.ndim > 2 or any(s > 10_000 for s in a.shape):
+        raise ExprError("arrays are limited to 2 dimensions")
+    return a
+
+
+def _eigvals(A: Any) -> np.ndarray:
+    w = np.linalg.eigvals(_arr(A))
+    if np.all(np.abs(w.imag) < 1e-9):
+        return np.sort(w.real)
+    return w[np.lexsort((w.imag, w.real))]
+
+
+def _shape(args: tuple[Any, ...]) -> tuple[int, ...]:
+    shape = tuple(require_size(a, 1000, "random array size") for a in args)
+    return shape
+
+
+def _factorial(n: Any) -> float:
+    return float(math.factorial(require_size(n, MAX_FACTORIAL, "factorial argument")))
+
+
+def _range(a: Any, b: Any = None) -> list[int]:
+    lo, hi = (0, int(a)) if b is None else (int(a), int(b))
+    if hi - lo > MAX_RANGE:
+        raise ExprError(f"range is longer than {MAX_RANGE}")
+    return list(range(lo, hi))
+
+
+def _norm(v: Any, p: Any = 2) -> float:
+    a = _arr(v)
+    if isinstance(p, str) or (isinstance(p, float) and math.isinf(p)):
+        return float(np.max(np.abs(a)))
+    if a.ndim == 2 and min(a.shape) > 1 and p == "fro":
+        return float(np.linalg.norm(a, "fro"))
+    return float(np.sum(np.abs(a.ravel()) ** p) ** (1.0 / p))
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "array": _arr, "vec": lambda xs: _arr(xs).reshape(-1),
+    "Matrix": _arr,
+    "eigvals": _eigvals, "eigvalsh": lambda A: np.linalg.eigvalsh(_arr(A)),
+    "svdvals": lambda A: np.linalg.svd(_arr(A), compute_uv=False),
+    "det": lambda A: float(np.linalg.det(_arr(A))), "inv": lambda A: np.linalg.inv(_arr(A)),
+    "solve": lambda A, b: np.linalg.solve(_arr(A), _arr(b)),
+    "lstsq": lambda A, b: np.linalg.lstsq(_arr(A), _arr(b), rcond=None)[0],
+    "T": lambda A: _arr(A).T, "trace": lambda A: float(np.trace(_arr(A))),
+    "rank": lambda A: int(np.linalg.matrix_rank(_arr(A))),
+    "norm": _norm, "frobenius": lambda A: float(np.linalg.norm(_arr(A), "fro")),
+    "dot": lambda u, v: float(np.dot(_arr(u).ravel(), _arr(v).ravel())),
+    "outer": lambda u, v: np.outer(_arr(u), _arr(v)), "cross": lambda u, v: np.cross(_arr(u), _arr(v)),
+    "matpow": lambda A, k: np.linalg.matrix_power(_arr(A), require_size(k, 1000, "matrix power")),
+    "eye": lambda n: np.eye(require_size(n, MAX_MATRIX, "matrix size")),
+    "zeros": lambda *s: np.zeros(_shape(s)), "ones": lambda *s: np.ones(_shape(s)),
+    "diag": lambda v: np.diag(_arr(v)),
+    "sum": lambda x: np.sum(_arr(x)), "prod": lambda x: np.prod(_arr(x)),
+    "mean": lambda x: float(np.mean(_arr(x))), "var": lambda x: float(np.var(_arr(x))),
+    "std": lambda x: float(np.std(_arr(x))), "cumsum": lambda x: np.cumsum(_arr(x)),
+    "cov": lambda X: np.atleast_2d(np.cov(_arr(X), rowvar=False, bias=True)),
+    "sort": lambda x: np.sort(_arr(x)), "argmaxi": lambda x: int(np.argmax(_arr(x))),
+    "argmini": lambda x: int(np.argmin(_arr(x))),
+    "max": lambda *x: float(np.max(_arr(x[0] if len(x) == 1 else list(x)))),
+    "min": lambda *x: float(np.min(_arr(x[0] if len(x) == 1 else list(x)))),
+    "maximum": np.maximum, "minimum": np.minimum, "where": np.where,
+    "clip": np.clip, "convolve": lambda a, b: np.convolve(_arr(a), _arr(b)),
+    "correlate": lambda a, b: np.correlate(_arr(a), _arr(b), mode="valid"),
+    "log": np.log, "log2": np.log2, "log10": np.log10, "exp": np.exp, "sqrt": np.sqrt,
+    "abs": np.abs, "sign": np.sign, "sin": np.sin, "cos": np.cos, "tan": np.tan,
+    "atan": np.arctan, "arctan": np.arctan, "asin": np.arcsin, "acos": np.arccos,
+    "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh, "floor": np.floor, "ceil": np.ceil,
+    "real": np.real, "float": float, "int": int, "len": len, "range": _range,
+    "arange": lambda a, b, s=1: np.arange(a, b, s) if abs((b - a) / s) <= MAX_RANGE else _range(0, MAX_RANGE + 1),
+    "linspace": lambda a, b, n: np.linspace(a, b, require_size(n, MAX_RANGE, "linspace size")),
+    "comb": lambda n, k: float(math.comb(require_size(n, 100_000, "comb n"), int(k))),
+    "factorial": _factorial, "roots": lambda c: np.sort_complex(np.roots(_arr(c))),
+    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float))),
+    "softmax": lambda z: np.exp(_arr(z) - np.max(_arr(z))) / np.sum(np.exp(_arr(z) - np.max(_arr(z)))),
+    "relu": lambda x: np.maximum(np.asarray(x, dtype=float), 0.0),
+    "gcd": lambda a, b: float(math.gcd(int(a), int(b))),
+}
+
+CONSTANTS: dict[str, Any] = {"pi": math.pi, "e": math.e, "E": math.e, "inf": math.inf, "oo": math.inf}
+
+_SPECIAL = frozenset({
+    "quad", "fdiff", "fgrad", "fhess", "fjac", "nsum", "argmin", "argmax", "froot",
+    "randn", "rand", "randint", "randprob", "randspd", "randsym", "simulate_mean",
+})
+
+
+def _bound_name(node: ast.expr, fname: str) -> str:
+    if not isinstance(node, ast.Name):
+        raise ExprError(f"{fname}(...) needs a variable name as its second argument")
+    return node.id
+
+
+def _names(node: ast.expr, fname: str) -> list[str]:
+    if isinstance(node, ast.List | ast.Tuple):
+        return [_bound_name(e, fname) for e in node.elts]
+    return [_bound_name(node, fname)]
+
+
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(64)
+
+
+class NumericBackend(Backend):
+    name = "numeric"
+    functions = FUNCTIONS
+    constants = CONSTANTS
+    special = _SPECIAL
+
+    def number(self, value: int | float) -> Any:
+        return value
+
+    def power(self, base: Any, exp: Any) -> Any:
+        check_int_power(base, exp)
+        if isinstance(base, int) and isinstance(exp, int) and exp < 0:
+            return float(base) ** exp
+        return np.power(base, exp) if isinstance(base, np.ndarray) else base ** exp
+
+    def compare(self, op: ast.cmpop, a: Any, b: Any) -> bool:
+        fn = {ast.Eq: np.equal, ast.NotEq: np.not_equal, ast.Lt: np.less, ast.LtE: np.less_equal,
+              ast.Gt: np.greater, ast.GtE: np.greater_equal}[type(op)]
+        return bool(np.all(fn(a, b)))
+
+    def call_special(self, name: str, args: list[ast.expr], ev: Evaluator) -> Any:
+        def val(node: ast.expr) -> Any:
+            return ev._ev(node)
+
+        if name in {"randn", "rand", "randint", "randprob", "randspd", "randsym"}:
+            rng = ev.namespace.get(RNG_KEY)
+            if rng is None:
+                raise ExprError(f"{name}(...) is only available in concept checks")
+            vals = [val(a) for a in args]
+            if name == "randn":
+                return rng.standard_normal(_shape(tuple(vals))) if vals else float(rng.standard_normal())
+            if name == "rand":
+                return rng.random(_shape(tuple(vals))) if vals else float(rng.random())
+            if name == "randint":
+                lo, hi, *shape = vals
+                if shape:
+                    return rng.integers(int(lo), int(hi) + 1, _shape(tuple(shape))).astype(float)
+                return int(rng.integers(int(lo), int(hi) + 1))
+            n = require_size(vals[0], MAX_MATRIX * 100, "size")
+            if name == "randprob":
+                p = rng.random(n) + 0.05
+                return p / p.sum()
+            M = rng.standard_normal((n, n))
+            if name == "randsym":
+                return (M + M.T) / 2
+            return M @ M.T + n * np.eye(n)
+        if name == "quad":
+            if len(args) != 4:
+                raise ExprError("quad(f, x, a, b) takes 4 arguments")
+            x = _bound_name(args[1], name)
+            a, b = float(val(args[2])), float(val(args[3]))
+            total = 0.0
+            edges = np.linspace(a, b, 17)
+            for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+                pts = (hi - lo) / 2 * _GL_X + (hi + lo) / 2
+                fx = np.broadcast_to(ev.with_bindings({x: pts})._ev(args[0]), pts.shape)
+                total += float(np.sum(_GL_W * fx) * (hi - lo) / 2)
+            return total
+        if name == "fdiff":
+            if len(args) not in (3, 4):
+                raise ExprError("fdiff(f, x, x0) or fdiff(f, x, x0, n) takes 3 or 4 arguments")
+            x = _bound_name(args[1], name)
+            x0 = float(val(args[2]))
+            n = int(val(args[3])) if len(args) == 4 else 1
+
+            def f(t: float) -> float:
+                return float(ev.with_bindings({x: t})._ev(args[0]))
+
+            if n == 1:
+                h = 1e-5 * max(1.0, abs(x0))
+                return (-f(x0 + 2 * h) + 8 * f(x0 + h) - 8 * f(x0 - h) + f(x0 - 2 * h)) / (12 * h)
+            if n == 2:
+                h = 1e-3 * max(1.0, abs(x0))
+                return (-f(x0 + 2 * h) + 16 * f(x0 + h) - 30 * f(x0) + 16 * f(x0 - h) - f(x0 - 2 * h)) / (12 * h * h)
+            raise ExprError("fdiff supports derivative orders 1 and 2")
+        if name in {"fgrad", "fhess", "fjac"}:
+            if len(args) != 3:
+                raise ExprError(f"{name}(f, [x, y], [x0, y0]) takes 3 arguments")
+            xs = _names(args[1], name)
+            pt = np.asarray(val(args[2]), dtype=float).ravel()
+            if len(pt) != len(xs):
+                raise ExprError(f"{name}: {len(xs)} variables but a point with {len(pt)} coordinates")
+
+            def F(p: np.ndarray, node: ast.expr = args[0]) -> Any:
+                return np.asarray(ev.with_bindings(dict(zip(xs, (float(t) for t in p), strict=True)))._ev(node), dtype=float)
+
+            h = 1e-5
+            n = len(xs)
+            if name == "fgrad":
+                g = np.zeros(n)
+                for i in range(n):
+                    e = np.zeros(n)
+                    e[i] = h
+                    g[i] = float((F(pt + e) - F(pt - e)) / (2 * h))
+                return g
+            if name == "fjac":
+                cols = []
+                for i in range(n):
+                    e = np.zeros(n)
+                    e[i] = h
+                    cols.append((F(pt + e) - F(pt - e)).ravel() / (2 * h))
+                return np.stack(cols, axis=1)
+            H = np.zeros((n, n))
+            h2 = 1e-3
+            for i in range(n):
+                for j in range(n):
+                    ei, ej = np.zeros(n), np.zeros(n)
+                    ei[i], ej[j] = h2, h2
+                    H[i, j] = float((F(pt + ei + ej) - F(pt + ei - ej) - F(pt - ei + ej) + F(pt - ei - ej)) / (4 * h2 * h2))
+            return H
+        if name == "nsum":
+            if len(args) != 4:
+                raise ExprError("nsum(f, k, a, b) takes 4 arguments (b inclusive)")
+            k = _bound_name(args[1], name)
+            lo, hi = int(val(args[2])), int(val(args[3]))
+            if hi - lo > MAX_RANGE:
+                raise ExprError(f"nsum range is longer than {MAX_RANGE}")
+            return float(sum(float(np.sum(ev.with_bindings({k: i})._ev(args[0]))) for i in range(lo, hi + 1)))
+        if name in {"argmin", "argmax"}:
+            if len(args) != 4:
+                raise ExprError(f"{name}(f, x, a, b) takes 4 arguments")
+            x = _bound_name(args[1], name)
+            a, b = float(val(args[2])), float(val(args[3]))
+            sign = 1.0 if name == "argmin" else -1.0
+
+            def g(t: float) -> float:
+                return sign * float(ev.with_bindings({x: t})._ev(args[0]))
+
+            grid = np.linspace(a, b, 4001)
+            vals = [g(t) for t in grid]
+            i = int(np.argmin(vals))
+            lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+            phi = (math.sqrt(5) - 1) / 2
+            for _ in range(80):
+                c, d = hi - phi * (hi - lo), lo + phi * (hi - lo)
+                if g(c) < g(d):
+                    hi = d
+                else:
+                    lo = c
+            return (lo + hi) / 2
+        if name == "froot":
+            if len(args) != 4:
+                raise ExprError("froot(f, x, a, b) takes 4 arguments")
+            x = _bound_name(args[1], name)
+            a, b = float(val(args[2])), float(val(args[3]))
+
+            def r(t: float) -> float:
+                return float(ev.with_bindings({x: t})._ev(args[0]))
+
+            fa, fb = r(a), r(b)
+            if fa * fb > 0:
+                raise ExprError(f"froot: f has the same sign at {a} and {b}")
+            for _ in range(200):
+                m = (a + b) / 2
+                fm = r(m)
+                if fa * fm <= 0:
+                    b, fb = m, fm
+                else:
+                    a, fa = m, fm
+            return (a + b) / 2
+        if name == "simulate_mean":
+            raise ExprError("simulate_mean is reserved")
+        raise ExprError(f"unknown function '{name}'")
+
+
+def numeric_evaluator(namespace: dict[str, Any], rng: np.random.Generator | None = None) -> Evaluator:
+    ns = dict(namespace)
+    if rng is not None:
+        ns[RNG_KEY] = rng
+    return Evaluator(NumericBackend(), ns)
+
+
+def to_numeric(value: Any) -> Any:
+    """Convert an exact (sympy) value to floats/arrays for the numeric backend."""
+    import sympy as sp
+
+    if isinstance(value, sp.MatrixBase):
+        return np.array(value.evalf(30).tolist(), dtype=complex if not all(x.is_real for x in value) else float)
+    if isinstance(value, list):
+        try:
+            return np.array([to_numeric(v) for v in value], dtype=float)
+        except (TypeError, ValueError):
+            return [to_numeric(v) for v in value]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, sp.Basic):
+        if value.is_number:
+            c = complex(value.evalf(30))
+            return c.real if abs(c.imag) < 1e-14 else c
+        syms = sorted(value.free_symbols, key=lambda s: s.name)
+        fn = sp.lambdify(syms, value, modules="numpy")
+        return SymbolicFunction([s.name for s in syms], fn)
+    if isinstance(value, int | float):
+        return value
+    raise ExprError(f"cannot convert {value!r} to a number")
+
+
+class SymbolicFunction(Bound):
+    """A sympy expression in free symbols, evaluated at the current bindings when read."""
+
+    def __init__(self, names: list[str], fn: Callable[..., Any]):
+        self.names = names
+        self.fn = fn
+
+    def bind(self, namespace: Mapping[str, Any]) -> Any:
+        missing = [n for n in self.names if n not in namespace or isinstance(namespace[n], Bound)]
+        if missing:
+            raise ExprError(f"function of {', '.join(self.names)} used where "
+                            f"{', '.join(missing)} has no numeric value",
+                            "use it inside quad/fdiff/fgrad/... which bind the variable")
+        return self.fn(*[namespace[n] for n in self.names])

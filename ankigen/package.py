@@ -1,0 +1,113 @@
+"""Package stage: notes and media → a .apkg, written atomically and reproducibly.
+
+genanki fills an SQLite collection; we zip it ourselves with fixed entry dates
+so that SOURCE_DATE_EPOCH gives byte-identical packages. Note modification
+times default to the build time, which is what makes Anki update notes in place.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import sqlite3
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from ankigen import identity
+from ankigen.errors import Issue, UserError
+from ankigen.model import BuiltDeck
+
+FIELDS = {
+    "concept": ["Front", "FrontFigure", "Back", "BackFigure", "Source"],
+    "problem": ["Question", "QuestionFigure", "Answer", "Solution", "AnswerFigure", "Source"],
+    "cloze": ["Text", "Extra", "Figure", "Source"],
+}
+MODEL_NAMES = {"concept": "ankigen concept", "problem": "ankigen problem", "cloze": "ankigen cloze"}
+
+
+def build_timestamp() -> float:
+    """SOURCE_DATE_EPOCH if set (reproducible builds), else now."""
+    sde = os.environ.get("SOURCE_DATE_EPOCH")
+    if sde:
+        try:
+            return float(int(sde))
+        except ValueError as e:
+            raise UserError([Issue(f"SOURCE_DATE_EPOCH={sde!r} is not a whole number",
+                                   hint="set it to seconds since 1970, e.g. 1700000000")]) from e
+    return time.time()
+
+
+def models(templates: Path) -> dict[str, object]:
+    import genanki
+
+    css = (templates / "anki" / "style.css").read_text(encoding="utf-8")
+    out: dict[str, object] = {}
+    for kind, fields in FIELDS.items():
+        front = (templates / "anki" / f"{kind}.front.html").read_text(encoding="utf-8")
+        back = (templates / "anki" / f"{kind}.back.html").read_text(encoding="utf-8")
+        out[kind] = genanki.Model(
+            identity.MODEL_IDS[kind], MODEL_NAMES[kind],
+            fields=[{"name": f} for f in fields],
+            templates=[{"name": "Card 1" if kind != "cloze" else "Cloze", "qfmt": front, "afmt": back}],
+            css=css,
+            model_type=genanki.Model.CLOZE if kind == "cloze" else genanki.Model.FRONT_BACK,
+            sort_field_index=0,
+        )
+    return out
+
+
+def write_package(deck: BuiltDeck, output: Path, templates: Path, timestamp: float | None = None) -> Path:
+    """Write the .apkg to a temporary file beside `output`, then rename it into place."""
+    import genanki
+
+    ts = build_timestamp() if timestamp is None else timestamp
+    mdl = models(templates)
+    decks: dict[str, genanki.Deck] = {}
+    for due, note in enumerate(deck.notes):
+        if note.deck not in decks:
+            decks[note.deck] = genanki.Deck(identity.stable_id("deck", note.deck), note.deck)
+        decks[note.deck].add_note(genanki.Note(
+            model=mdl[note.note_type], fields=[v for _, v in note.fields], guid=note.guid,
+            tags=list(note.tags), due=due,
+        ))
+    pkg = genanki.Package(list(decks.values()))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    db_fd, db_name = tempfile.mkstemp(suffix=".anki2")
+    os.close(db_fd)
+    try:
+        conn = sqlite3.connect(db_name)
+        try:
+            pkg.write_to_db(conn.cursor(), ts, itertools.count(int(ts * 1000)))
+            conn.commit()
+        finally:
+            conn.close()
+        date = time.gmtime(max(ts, 315532800))[:6]
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            def put(name: str, data: bytes) -> None:
+                info = zipfile.ZipInfo(name, date_time=date)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, data)
+
+            put("collection.anki2", Path(db_name).read_bytes())
+            put("media", json.dumps({str(i): m.name for i, m in enumerate(deck.media)}).encode())
+            for i, m in enumerate(deck.media):
+                put(str(i), m.data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, output)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise UserError([Issue(f"cannot write {output}: {e.strerror or e}",
+                               hint="check the folder exists, is writable and the disk has space")]) from e
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        Path(db_name).unlink(missing_ok=True)
+    return output

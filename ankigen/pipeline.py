@@ -1,0 +1,323 @@
+"""The pipeline, end to end: one library function per CLI command.
+
+load → sample → solve → verify → render → draw → package. Every item is
+processed before anything is written, and every error is collected, so a
+failed build reports all its problems and leaves the previous deck untouched.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ankigen.errors import Collector, Issue, UserError
+from ankigen.model import BuiltDeck, Concept, FinalNote, Library, Media, Problem, Recipe, Topic
+from ankigen.paths import Project, find_project
+from ankigen.recipe import DEFAULT_RECIPE, load_recipe, select_topics
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output: Path
+    notes: int
+    concepts: int
+    problems: int
+    clozes: int
+    media: int
+    topics: int
+
+
+def load(project: Project) -> Library:
+    from ankigen.load import load_library
+
+    return load_library(project.sources)
+
+
+def area_title(library: Library, area_id: str) -> str:
+    return next(a.title for a in library.areas if a.id == area_id)
+
+
+def concept_note(library: Library, topic: Topic, concept: Concept, root: str, seed: int,
+                 project: Project) -> tuple[FinalNote, Media | None]:
+    from ankigen import draw, render
+
+    deck = render.deck_name(root, area_title(library, topic.area), topic.title)
+    args = draw.figure_args(concept.figure, {}, f"concept '{concept.id}'") if concept.figure else ()
+    note = render.render_concept(concept, deck, seed, project.templates, args)
+    media = draw.draw_figure(note.figure, concept.figure.loc) if note.figure and concept.figure else None
+    return draw.attach(note, media), media
+
+
+def problem_note(library: Library, topic: Topic, problem: Problem, root: str, seed: int, slot: int,
+                 project: Project) -> tuple[FinalNote, Media | None]:
+    """One variant through sample → solve → verify → render → draw."""
+    from ankigen import draw, render
+    from ankigen.sample import sample
+    from ankigen.solve import solve
+    from ankigen.verify import verify
+
+    solved = solve(problem, sample(problem, seed, slot))
+    where = {"path": problem.loc.path, "line": problem.loc.line, "column": problem.loc.column,
+             "item": f"problem '{problem.id}'"}
+    try:
+        answer = render.answer_html(solved)
+    except render.RenderError as e:
+        raise UserError([Issue(f"answer: {e.message} (seed {seed}, slot {slot})", hint=e.hint,
+                               **where)]) from e  # type: ignore[arg-type]
+    verified = verify(solved, answer)
+    deck = render.deck_name(root, area_title(library, topic.area), topic.title)
+    args = draw.figure_args(problem.figure, solved.namespace(), f"problem '{problem.id}'") \
+        if problem.figure else ()
+    try:
+        note = render.render_problem(verified, deck, project.templates, args)
+    except render.RenderError as e:
+        raise UserError([Issue(f"{e.message} (seed {seed}, slot {slot})", hint=e.hint,
+                               **where)]) from e  # type: ignore[arg-type]
+    for name, html in note.fields:
+        from ankigen.texutil import latex_problems
+
+        for msg in latex_problems(html):
+            raise UserError([Issue(f"rendered {name} has {msg} (seed {seed}, slot {slot})",
+                                   hint="check the template and the values it shows",
+                                   **where)])  # type: ignore[arg-type]
+    media = draw.draw_figure(note.figure, problem.figure.loc) if note.figure and problem.figure else None
+    return draw.attach(note, media), media
+
+
+def generate(library: Library, recipe: Recipe, project: Project,
+             progress: Progress | None = None) -> BuiltDeck:
+    """Produce every note of a recipe in memory (nothing is written here)."""
+    topics = select_topics(library, recipe)
+    col = Collector()
+    notes: list[FinalNote] = []
+    media: dict[str, Media] = {}
+    for topic in topics:
+        jobs: list[Callable[[], tuple[FinalNote, Media | None]]] = []
+        for c in topic.concepts:
+            jobs.append(lambda c=c: concept_note(library, topic, c, recipe.name, recipe.seed, project))
+        for slot in range(recipe.variants):
+            for p in topic.problems:
+                jobs.append(lambda p=p, s=slot: problem_note(library, topic, p, recipe.name,
+                                                             recipe.seed, s, project))
+        for job in jobs:
+            try:
+                note, m = job()
+            except UserError as e:
+                col.extend(e.issues)
+                continue
+            finally:
+                if progress:
+                    progress(1)
+            notes.append(note)
+            if m is not None:
+                media[m.name] = m
+    col.raise_if_any()
+    return BuiltDeck(recipe, tuple(notes), tuple(media[k] for k in sorted(media)))
+
+
+def count_jobs(library: Library, recipe: Recipe) -> int:
+    topics = select_topics(library, recipe)
+    return sum(len(t.concepts) + recipe.variants * len(t.problems) for t in topics)
+
+
+def resolve_recipe(project: Project, recipe_arg: str | None, topics: Sequence[str],
+                   variants: int | None, seed: int | None, output: str | None,
+                   name: str | None = None) -> tuple[Recipe, Path]:
+    """Combine a recipe file (or the default) with command-line overrides; return it and its output path."""
+    if recipe_arg is not None:
+        path = Path(recipe_arg)
+        if not path.exists() and (project.recipes / f"{recipe_arg}.yaml").exists():
+            path = project.recipes / f"{recipe_arg}.yaml"
+        if not path.exists():
+            raise UserError([Issue(f"recipe '{recipe_arg}' not found",
+                                   hint=f"give a path to a .yaml recipe or one of: {', '.join(available_recipes(project))}")])
+        recipe = load_recipe(path)
+        out_dir = path.parent if not project.bundled else project.output_dir
+    else:
+        recipe = load_recipe(project.recipes / f"{DEFAULT_RECIPE}.yaml")
+        out_dir = project.output_dir
+    if topics:
+        recipe = Recipe(recipe.name, tuple(topics), (), recipe.variants, recipe.seed,
+                        "subset.apkg", "--topics")
+    if variants is not None or seed is not None or name is not None:
+        recipe = Recipe(name or recipe.name, recipe.include, recipe.exclude,
+                        recipe.variants if variants is None else variants,
+                        recipe.seed if seed is None else seed, recipe.output, recipe.path)
+    out = Path(output) if output else out_dir / recipe.output
+    if out.suffix != ".apkg":
+        raise UserError([Issue(f"output '{out}' must end in .apkg", hint="e.g. -o decks/my.apkg")])
+    return recipe, out
+
+
+def available_recipes(project: Project) -> list[str]:
+    return sorted(p.stem for p in project.recipes.glob("*.yaml"))
+
+
+def build(recipe_arg: str | None = None, topics: Sequence[str] = (), variants: int | None = None,
+          seed: int | None = None, output: str | None = None, src: Path | None = None,
+          progress_factory: Callable[[int], Progress] | None = None) -> BuildResult:
+    from ankigen.package import write_package
+
+    project = find_project(src)
+    library = load(project)
+    recipe, out = resolve_recipe(project, recipe_arg, topics, variants, seed, output)
+    _check_output_path(out, project)
+    progress = progress_factory(count_jobs(library, recipe)) if progress_factory else None
+    deck = generate(library, recipe, project, progress)
+    write_package(deck, out, project.templates)
+    kinds = [n.note_type for n in deck.notes]
+    return BuildResult(out, len(deck.notes), kinds.count("concept"), kinds.count("problem"),
+                       kinds.count("cloze"), len(deck.media), len({n.deck for n in deck.notes}))
+
+
+def _check_output_path(out: Path, project: Project) -> None:
+    resolved = out.resolve()
+    for protected in (project.sources, project.templates):
+        try:
+            resolved.relative_to(protected.resolve())
+        except ValueError:
+            continue
+        raise UserError([Issue(f"refusing to write the deck into {protected}",
+                               hint="write it under decks/ or another folder")])
+
+
+def validate(src: Path | None = None) -> Library:
+    project = find_project(src)
+    library = load(project)
+    col = Collector()
+    for recipe_name in available_recipes(project):
+        try:
+            select_topics(library, load_recipe(project.recipes / f"{recipe_name}.yaml"))
+        except UserError as e:
+            col.extend(e.issues)
+    col.raise_if_any()
+    return library
+
+
+@dataclass(frozen=True)
+class ProblemReport:
+    problem_id: str
+    topic: str
+    variants: int
+    checks: int
+    acceptance: float
+    distinct_answers: int
+    failures: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    problems: tuple[ProblemReport, ...]
+    identities: int
+    identity_trials: int
+    failures: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and all(not p.failures for p in self.problems)
+
+
+def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, first_seed: int = 1,
+          progress_factory: Callable[[int], Progress] | None = None) -> CheckReport:
+    """Generate `seeds` variants of every problem and verify each; run concept identity checks."""
+    from ankigen import render
+    from ankigen.sample import acceptance_rate, sample
+    from ankigen.solve import solve
+    from ankigen.verify import check_identity, verify
+
+    project = find_project(src)
+    library = load(project)
+    selected = [t for t in library.topics
+                if not topics or any(fnmatch.fnmatchcase(t.id, g) for g in topics)]
+    if not selected:
+        raise UserError([Issue(f"no topic matches {' '.join(topics)}",
+                               hint="run 'ankigen list' to see topic ids")])
+    total = sum(len(t.problems) * seeds + len(t.concepts) for t in selected)
+    progress = progress_factory(total) if progress_factory else None
+    reports = []
+    identity_failures: list[str] = []
+    identities = trials = 0
+    for topic in selected:
+        for c in topic.concepts:
+            if c.check is not None:
+                try:
+                    trials += check_identity(c, first_seed)
+                    identities += 1
+                except UserError as e:
+                    identity_failures.extend(i.format() for i in e.issues)
+            if progress:
+                progress(1)
+        for p in topic.problems:
+            failures: list[str] = []
+            answers: set[str] = set()
+            checks = 0
+            for s in range(first_seed, first_seed + seeds):
+                try:
+                    solved = solve(p, sample(p, s, 0))
+                    answer = render.answer_html(solved)
+                    v = verify(solved, answer)
+                    checks += len(v.results)
+                    answers.add(answer)
+                except UserError as e:
+                    failures.extend(i.format() for i in e.issues)
+                except render.RenderError as e:
+                    failures.append(f"{p.id}: seed {s}: {e.message}")
+                if progress:
+                    progress(1)
+            rate = acceptance_rate(p, first_seed)
+            reports.append(ProblemReport(p.id, topic.id, seeds, checks, rate, len(answers),
+                                         tuple(failures)))
+    return CheckReport(tuple(reports), identities, trials, tuple(identity_failures))
+
+
+def show(item_id: str, seed: int | None = None, slot: int = 0, recipe_arg: str | None = None,
+         src: Path | None = None) -> tuple[FinalNote, Media | None]:
+    """Exactly the note a build with this seed put in this slot."""
+    project = find_project(src)
+    library = load(project)
+    recipe, _ = resolve_recipe(project, recipe_arg, (), None, seed, None)
+    for topic in library.topics:
+        for c in topic.concepts:
+            if c.id == item_id:
+                if slot != 0:
+                    raise UserError([Issue(f"concept '{item_id}' has only slot 0",
+                                           hint="omit --variant for concepts")])
+                return concept_note(library, topic, c, recipe.name, recipe.seed, project)
+        for p in topic.problems:
+            if p.id == item_id:
+                if not 0 <= slot < 1000:
+                    raise UserError([Issue(f"slot {slot} is out of range", hint="use 0 to 999")])
+                return problem_note(library, topic, p, recipe.name, recipe.seed, slot, project)
+    ids = [i.id for t in library.topics for i in (*t.concepts, *t.problems)]
+    from ankigen.expr import suggest
+
+    raise UserError([Issue(f"no concept or problem with id '{item_id}'",
+                           hint=suggest(item_id, ids) or "run 'ankigen list --items' to see ids")])
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    id: str
+    area: str
+    title: str
+    concepts: int
+    clozes: int
+    problems: int
+    figures: int
+    requires: tuple[str, ...]
+
+
+def list_topics(src: Path | None = None) -> tuple[TopicSummary, ...]:
+    library = load(find_project(src))
+    out = []
+    for t in library.topics:
+        figs = sum(1 for i in (*t.concepts, *t.problems) if i.figure is not None)
+        out.append(TopicSummary(t.id, t.area, t.title,
+                                sum(1 for c in t.concepts if c.kind == "basic"),
+                                sum(1 for c in t.concepts if c.kind == "cloze"),
+                                len(t.problems), figs, t.requires))
+    return tuple(out)

@@ -1,0 +1,106 @@
+"""Sample stage: draw a problem's parameters for (seed, slot), honoring its constraints.
+
+Each variant gets its own random stream from SHA-256 of (seed, item id, slot),
+so adding or reordering problems never changes another problem's numbers.
+Constraints are declared; draws are rejected and retried up to a fixed cap.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from ankigen import identity
+from ankigen.errors import Issue, UserError
+from ankigen.expr import ExprError
+from ankigen.model import Draw, Problem
+
+MAX_ATTEMPTS = 2000
+
+
+def _draw_once(problem: Problem, rng: random.Random, evaluator_ns: dict[str, Any]) -> dict[str, Any]:
+    from ankigen.exact import exact_evaluator
+
+    values: dict[str, Any] = {}
+    for p in problem.params:
+        if p.kind == "int":
+            import sympy as sp
+
+            values[p.name] = sp.Integer(rng.randint(p.lo, p.hi))
+        else:
+            choice = p.choices[rng.randrange(len(p.choices))]
+            values[p.name] = exact_evaluator({**evaluator_ns, **values}).eval(choice)
+    return values
+
+
+def sample(problem: Problem, seed: int, slot: int) -> Draw:
+    """Draw parameters satisfying every constraint, or raise a UserError naming the culprit."""
+    from ankigen.exact import exact_evaluator, make_symbols
+
+    rng = random.Random(identity.variant_seed(seed, problem.id, slot))
+    symbols = make_symbols(list(problem.symbols))
+    rejected: dict[str, int] = {}
+    derived_needed = _constraint_needs_derived(problem)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            values = _draw_once(problem, rng, symbols)
+            ns: dict[str, Any] = {**symbols, **values}
+            if derived_needed:
+                from ankigen.solve import derive
+
+                ns = derive(problem, ns, stop_on_error=False)
+            failed = None
+            for ex, _loc in problem.constraints:
+                if not exact_evaluator(ns).backend.truth(exact_evaluator(ns).eval(ex)):
+                    failed = ex.text
+                    break
+        except ExprError as e:
+            if derived_needed:
+                failed = f"(evaluation failed: {e.message})"
+            else:
+                raise _located(problem, e) from e
+        if failed is None:
+            return Draw(problem.id, seed, slot, tuple(values.items()), attempt)
+        rejected[failed] = rejected.get(failed, 0) + 1
+    worst = max(rejected, key=lambda k: rejected[k])
+    loc = next((c_loc for c, c_loc in problem.constraints if c.text == worst), problem.loc)
+    raise UserError([Issue(
+        f"no parameters satisfied constraint '{worst}' in {MAX_ATTEMPTS} draws "
+        f"(seed {seed}, slot {slot}; acceptance rate 0.0%)",
+        path=loc.path, line=loc.line, column=loc.column, item=f"problem '{problem.id}'",
+        hint="widen the parameter ranges or relax the constraint")])
+
+
+def _constraint_needs_derived(problem: Problem) -> bool:
+    derived = {name for name, _, _ in problem.derived}
+    return any(ex.names & derived for ex, _ in problem.constraints)
+
+
+def _located(problem: Problem, e: ExprError) -> UserError:
+    return UserError([Issue(e.message, path=problem.loc.path, line=problem.loc.line,
+                            column=problem.loc.column, item=f"problem '{problem.id}'", hint=e.hint)])
+
+
+def acceptance_rate(problem: Problem, seed: int, tries: int = 200) -> float:
+    """Fraction of raw draws that pass every constraint (for `ankigen check`)."""
+    from ankigen.exact import exact_evaluator, make_symbols
+
+    if not problem.constraints:
+        return 1.0
+    rng = random.Random(identity.variant_seed(seed, problem.id, -1))
+    symbols = make_symbols(list(problem.symbols))
+    ok = 0
+    for _ in range(tries):
+        try:
+            values = _draw_once(problem, rng, symbols)
+            ns: dict[str, Any] = {**symbols, **values}
+            if _constraint_needs_derived(problem):
+                from ankigen.solve import derive
+
+                ns = derive(problem, ns, stop_on_error=False)
+            ev = exact_evaluator(ns)
+            if all(ev.backend.truth(ev.eval(c)) for c, _ in problem.constraints):
+                ok += 1
+        except ExprError:
+            pass
+    return ok / tries

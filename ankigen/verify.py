@@ -1,0 +1,115 @@
+"""Verify stage: every answer shown on a card must match an independent numeric computation.
+
+A check names the derived value the answer shows (`shown`) and a numpy
+expression (`expect`) that may only use the parameters and the values the
+question itself shows (`given`). Two things must hold: the card's answer text
+contains that value's LaTeX, and the value agrees with the numeric result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ankigen.errors import Issue, UserError
+from ankigen.expr import ExprError
+from ankigen.model import CheckResult, Concept, Solved, Verified
+
+
+def _close(a: Any, b: Any, tol: float) -> tuple[bool, float]:
+    try:
+        x = np.asarray(a, dtype=complex)
+        y = np.asarray(b, dtype=complex)
+    except (TypeError, ValueError):
+        return False, float("inf")
+    if x.size != y.size:
+        return False, float("inf")
+    x, y = x.ravel(), y.ravel()
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        return bool(np.all(x == y)), 0.0 if np.all(x == y) else float("inf")
+    err = np.abs(x - y) / np.maximum(1.0, np.abs(y))
+    worst = float(np.max(err)) if err.size else 0.0
+    return worst <= tol, worst
+
+
+def _fmt(v: Any) -> str:
+    arr = np.asarray(v)
+    if arr.size == 1:
+        c = complex(arr.ravel()[0])
+        return f"{c.real:.12g}" if abs(c.imag) < 1e-12 else f"{c:.6g}"
+    return np.array2string(np.real_if_close(arr), precision=8, separator=", ")
+
+
+def verify(solved: Solved, answer_html: str) -> Verified:
+    """Check one solved variant against the answer text of its card."""
+    from ankigen.numeric import numeric_evaluator, to_numeric
+    from ankigen.render import tex
+
+    problem, draw = solved.problem, solved.draw
+    values = solved.namespace()
+    allowed = {p.name for p in problem.params} | set(problem.given)
+    numeric_ns = {k: to_numeric(v) for k, v in values.items() if k in allowed}
+    results = []
+    issues = []
+    for item in problem.checks:
+        where = {"path": item.loc.path, "line": item.loc.line, "column": item.loc.column,
+                 "item": f"problem '{problem.id}'"}
+        card_value = values[item.shown]
+        shown_tex = tex(card_value)
+        if shown_tex not in answer_html:
+            issues.append(Issue(
+                f"the answer does not show '{item.shown}' = {shown_tex} (seed {draw.seed}, slot {draw.slot})",
+                hint=f"write << {item.shown} >> in the answer", **where))  # type: ignore[arg-type]
+            continue
+        try:
+            expected = numeric_evaluator(numeric_ns).eval(item.expect)
+        except ExprError as e:
+            issues.append(Issue(f"check expect failed: {e.message} (seed {draw.seed}, slot {draw.slot})",
+                                hint=e.hint, **where))  # type: ignore[arg-type]
+            continue
+        ok, err = _close(to_numeric(card_value), expected, item.tol)
+        results.append(CheckResult(item.shown, card_value, expected, ok, err))
+        if not ok:
+            issues.append(Issue(
+                f"check failed for seed {draw.seed}, slot {draw.slot}: card shows "
+                f"{item.shown} = {_fmt(to_numeric(card_value))} but the check computes {_fmt(expected)}",
+                hint=f"relative error {err:.3g} > tol {item.tol:g}; fix the derivation or the check",
+                **where))  # type: ignore[arg-type]
+    if issues:
+        raise UserError(issues)
+    return Verified(solved, tuple(results))
+
+
+def check_identity(concept: Concept, seed: int) -> int:
+    """Run a concept's formula check on random inputs; return the number of trials passed."""
+    from ankigen import identity
+    from ankigen.numeric import numeric_evaluator
+
+    chk = concept.check
+    if chk is None:
+        return 0
+    rng = np.random.default_rng(identity.variant_seed(seed, concept.id, 0) % (2**63))
+    where = {"path": chk.loc.path, "line": chk.loc.line, "column": chk.loc.column,
+             "item": f"concept '{concept.id}'"}
+    for trial in range(chk.trials):
+        ns: dict[str, Any] = {}
+        try:
+            for name, ex in chk.vars:
+                ns[name] = numeric_evaluator(ns, rng).eval(ex)
+            ev = numeric_evaluator(ns, rng)
+            if chk.holds is not None and not ev.backend.truth(ev.eval(chk.holds)):
+                raise UserError([Issue(f"identity check 'holds' is false on trial {trial} (seed {seed})",
+                                       hint="fix the formula or its check", **where)])  # type: ignore[arg-type]
+            if chk.lhs is not None and chk.rhs is not None:
+                lhs, rhs = ev.eval(chk.lhs), ev.eval(chk.rhs)
+                ok, err = _close(lhs, rhs, chk.tol)
+                if not ok:
+                    raise UserError([Issue(
+                        f"identity check failed on trial {trial} (seed {seed}): "
+                        f"lhs = {_fmt(lhs)}, rhs = {_fmt(rhs)}",
+                        hint=f"relative error {err:.3g} > tol {chk.tol:g}", **where)])  # type: ignore[arg-type]
+        except ExprError as e:
+            raise UserError([Issue(f"identity check failed to evaluate: {e.message}", hint=e.hint,
+                                   **where)]) from e  # type: ignore[arg-type]
+    return chk.trials

@@ -1,0 +1,153 @@
+"""Safe YAML loading that remembers where every key and value came from.
+
+Sources are data: only plain YAML types are accepted (no Python tags, no
+anchors), and every mapping keeps line/column marks so errors can point at
+the exact spot.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ankigen.errors import Issue, UserError
+
+Pos = tuple[int, int]
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+MAX_BYTES = 2_000_000
+
+
+class Map(dict[str, Any]):
+    """A dict that knows the position of itself, its keys and its values."""
+
+    pos: Pos = (0, 0)
+    key_pos: dict[str, Pos]
+    value_pos: dict[str, Pos]
+
+    def where(self, key: str | None = None) -> Pos:
+        if key is not None and key in self.value_pos:
+            return self.value_pos[key]
+        return self.pos
+
+    def where_key(self, key: str) -> Pos:
+        return self.key_pos.get(key, self.pos)
+
+
+class Seq(list[Any]):
+    """A list that knows the position of itself and its items."""
+
+    pos: Pos = (0, 0)
+    item_pos: list[Pos]
+
+    def where(self, index: int) -> Pos:
+        return self.item_pos[index] if index < len(self.item_pos) else self.pos
+
+
+def _mark(node: yaml.Node) -> Pos:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Converter:
+    def __init__(self, path: str):
+        self.path = path
+        self.seen: set[int] = set()
+        self.constructor = yaml.SafeLoader("")  # scalar resolution only
+
+    def fail(self, node: yaml.Node, message: str, hint: str) -> UserError:
+        line, col = _mark(node)
+        return UserError([Issue(message, path=self.path, line=line, column=col, hint=hint)])
+
+    def convert(self, node: yaml.Node) -> Any:
+        if id(node) in self.seen:
+            raise self.fail(
+                node,
+                "YAML anchors and aliases are not supported",
+                "write the value out in full",
+            )
+        self.seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP_TAG:
+                raise self._bad_tag(node)
+            out = Map()
+            out.pos = _mark(node)
+            out.key_pos, out.value_pos = {}, {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise self.fail(key_node, "YAML merge keys ('<<:') are not supported",
+                                    "write the keys out in full")
+                key = self.convert(key_node)
+                if not isinstance(key, str):
+                    raise self.fail(key_node, f"mapping key {key!r} is not a string",
+                                    "quote the key")
+                if key in out:
+                    raise self.fail(key_node, f"duplicate key '{key}'",
+                                    "remove one of the two entries")
+                out[key] = self.convert(value_node)
+                out.key_pos[key] = _mark(key_node)
+                out.value_pos[key] = _mark(value_node)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                raise self._bad_tag(node)
+            seq = Seq(self.convert(n) for n in node.value)
+            seq.pos = _mark(node)
+            seq.item_pos = [_mark(n) for n in node.value]
+            return seq
+        assert isinstance(node, yaml.ScalarNode)
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return str(node.value)
+        if node.tag not in _SCALAR_TAGS:
+            raise self._bad_tag(node)
+        return self.constructor.construct_object(node, deep=True)
+
+    def _bad_tag(self, node: yaml.Node) -> UserError:
+        return self.fail(
+            node,
+            f"YAML tag '{node.tag}' is not allowed",
+            "sources are plain data: remove the tag",
+        )
+
+
+def load_yaml(path: Path, display: str) -> Any:
+    """Parse one YAML file into Map/Seq/scalars, or raise UserError with a location."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise UserError([Issue(f"cannot read file: {e.strerror}", path=display,
+                               hint="check that the file exists and is readable")]) from e
+    if len(raw) > MAX_BYTES:
+        raise UserError([Issue(f"file is larger than {MAX_BYTES} bytes", path=display,
+                               hint="split it into several topic files")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UserError([Issue("file is not valid UTF-8", path=display,
+                               hint="save it with UTF-8 encoding")]) from e
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        what = e.problem or "syntax error"
+        if e.context:
+            what = f"{e.context}, {what}"
+        raise UserError([Issue(f"YAML syntax error: {what}", path=display, line=line,
+                               column=col, hint="fix the YAML syntax at this spot")]) from e
+    except yaml.YAMLError as e:
+        raise UserError([Issue(f"YAML error: {e}", path=display,
+                               hint="fix the YAML syntax")]) from e
+    if node is None:
+        return None
+    return _Converter(display).convert(node)
