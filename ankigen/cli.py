@@ -170,6 +170,17 @@ def show(item_id: str, seed: int | None, slot: int, recipe: str | None, figure_o
         click.echo(f"figure written to {figure_out}")
 
 
+@cli.command()
+def figures() -> None:
+    """List figure kinds and their arguments (for authors)."""
+    from ankigen.figures import REGISTRY
+
+    for name in sorted(REGISTRY):
+        k = REGISTRY[name]
+        args = ", ".join(a if a in k.required else f"[{a}]" for a in k.params)
+        click.echo(f"{name}({args})\n    {k.title}")
+
+
 def main(argv: list[str] | None = None) -> Any:
     try:
         cli.main(args=argv, prog_name="ankigen", standalone_mode=False)
