@@ -1,0 +1,106 @@
+"""Every problem x 50 seeds: the answer on the card equals an independent numeric calculation.
+
+The verify stage requires (1) the value's LaTeX to appear in the card's Answer
+field and (2) the exact value to agree with a numpy computation from the
+parameters (never from the derived answer). The mutation tests below show
+both halves can fail.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from ankigen import render
+from ankigen.errors import UserError
+from ankigen.expr import parse
+from ankigen.sample import sample
+from ankigen.solve import solve
+from ankigen.verify import check_identity, verify
+
+SEEDS = range(1, 51)
+
+
+def _problems():
+    from ankigen.paths import find_project
+    from ankigen.pipeline import load
+    from tests.conftest import ROOT
+
+    return load(find_project(ROOT / "cards_src")).problems()
+
+
+PROBLEMS = _problems()
+
+
+@pytest.mark.parametrize("problem", PROBLEMS, ids=[p.id for p in PROBLEMS])
+def test_every_problem_verifies_for_50_seeds(problem):
+    checked = 0
+    answers = set()
+    for seed in SEEDS:
+        solved = solve(problem, sample(problem, seed, 0))
+        card_answer = render.answer_html(solved)
+        result = verify(solved, card_answer)
+        assert len(result.results) == len(problem.checks) >= 1
+        assert all(r.ok for r in result.results)
+        checked += len(result.results)
+        answers.add(card_answer)
+    assert checked == len(SEEDS) * len(problem.checks)
+    # the generator really varies the numbers
+    assert len(answers) >= min(5, len(SEEDS))
+
+
+@pytest.mark.parametrize("problem", PROBLEMS, ids=[p.id for p in PROBLEMS])
+def test_swapped_answer_is_caught(problem):
+    """Showing another variant's answer on the card must turn verification red."""
+    base = solve(problem, sample(problem, 1, 0))
+    for seed in range(2, 60):
+        other = solve(problem, sample(problem, seed, 0))
+        if render.answer_html(other) != render.answer_html(base):
+            break
+    else:
+        pytest.skip("problem has fewer than 2 distinct answers in 60 seeds")
+    with pytest.raises(UserError) as err:
+        verify(base, render.answer_html(other))
+    assert "answer does not show" in str(err.value)
+
+
+@pytest.mark.parametrize("problem", PROBLEMS, ids=[p.id for p in PROBLEMS])
+def test_perturbed_check_is_caught(problem):
+    """A check that computes something else (here: expect + 1) must fail verification."""
+    item = problem.checks[0]
+    bumped = dataclasses.replace(item, expect=parse(f"({item.expect.text}) + 1"))
+    mutated = dataclasses.replace(problem, checks=(bumped, *problem.checks[1:]))
+    solved = solve(mutated, sample(mutated, 1, 0))
+    with pytest.raises(UserError) as err:
+        verify(solved, render.answer_html(solved))
+    assert "check failed for seed 1" in str(err.value)
+
+
+def _concepts_with_checks():
+    from ankigen.paths import find_project
+    from ankigen.pipeline import load
+    from tests.conftest import ROOT
+
+    lib = load(find_project(ROOT / "cards_src"))
+    return [c for t in lib.topics for c in t.concepts if c.check is not None]
+
+
+CHECKED_CONCEPTS = _concepts_with_checks()
+
+
+@pytest.mark.parametrize("concept", CHECKED_CONCEPTS, ids=[c.id for c in CHECKED_CONCEPTS])
+def test_concept_formulas_hold_on_random_inputs(concept):
+    assert check_identity(concept, seed=1) == concept.check.trials
+    assert check_identity(concept, seed=2) == concept.check.trials
+
+
+@pytest.mark.parametrize("concept", CHECKED_CONCEPTS, ids=[c.id for c in CHECKED_CONCEPTS])
+def test_concept_check_can_fail(concept):
+    chk = concept.check
+    if chk.lhs is not None:
+        broken = dataclasses.replace(chk, rhs=parse(f"({chk.rhs.text}) * 1.5 + 1"))
+    else:
+        broken = dataclasses.replace(chk, holds=parse(f"not ({chk.holds.text})"))
+    with pytest.raises(UserError):
+        check_identity(dataclasses.replace(concept, check=broken), seed=1)

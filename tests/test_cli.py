@@ -1,0 +1,164 @@
+"""Every command through a real process: output, files written, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture()
+def proj(src_copy):
+    """A copy of the project plus one small, stable topic that these tests edit."""
+    import shutil
+
+    shutil.copy(Path(__file__).parent / "fixtures" / "cli_topic.yaml",
+                src_copy / "cards_src" / "linear-algebra" / "zz-cli.yaml")
+    return src_copy
+
+
+def run(*args: str, cwd: Path, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    env = dict(os.environ)
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "ankigen", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=600, env=env)
+
+
+def test_help_lists_commands(tmp_path):
+    r = run("--help", cwd=tmp_path)
+    assert r.returncode == 0
+    for cmd in ("build", "list", "validate", "check", "show", "figures"):
+        assert cmd in r.stdout
+
+
+def test_build_default_deck_from_a_clone(proj):
+    r = run("build", "-q", cwd=proj)
+    assert r.returncode == 0, r.stderr
+    out = proj / "decks" / "ml-math.apkg"
+    with zipfile.ZipFile(out) as zf:
+        assert {"collection.anki2", "media"} <= set(zf.namelist())
+
+
+def test_build_from_any_folder_uses_bundled_sources(tmp_path):
+    r = run("build", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "decks" / "ml-math.apkg").is_file()
+    assert "wrote" in r.stdout and "notes" in r.stdout
+
+
+def test_build_topic_subset(proj):
+    r = run("build", "--topics", "linear-algebra/*", "probability/*", "--variants", "2",
+            "--seed", "7", "-o", "decks/my.apkg", cwd=proj)
+    assert r.returncode == 0, r.stderr
+    assert (proj / "decks" / "my.apkg").is_file()
+    from ankigen.pipeline import list_topics
+
+    topics = list_topics(proj / "cards_src")
+    expected_decks = sum(1 for t in topics if t.area in ("linear-algebra", "probability"))
+    assert f"in {expected_decks} decks" in r.stdout
+
+
+@pytest.mark.parametrize("recipe", sorted(p.name for p in (Path(__file__).parent.parent / "decks").glob("*.yaml")))
+def test_build_each_shipped_recipe(proj, recipe):
+    r = run("build", f"decks/{recipe}", "-q", cwd=proj)
+    assert r.returncode == 0, r.stderr
+    from ankigen.recipe import load_recipe
+
+    assert (proj / "decks" / load_recipe(proj / "decks" / recipe).output).is_file()
+
+
+def test_list_and_json(proj):
+    r = run("list", cwd=proj)
+    assert r.returncode == 0
+    assert "linear-algebra/" in r.stdout and "total" in r.stdout
+    j = run("list", "--json", cwd=proj)
+    data = json.loads(j.stdout)
+    assert {"id", "concepts", "clozes", "problems", "figures", "requires"} <= set(data[0])
+
+
+def test_validate_ok_and_bad(proj):
+    r = run("validate", cwd=proj)
+    assert r.returncode == 0 and r.stdout.startswith("ok:")
+    bad = proj / "cards_src" / "calculus" / "broken.yaml"
+    bad.write_text("title: Broken\nconcepts:\n  - id: Bad Id\n    front: x\n")
+    r = run("validate", cwd=proj)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert "cards_src/calculus/broken.yaml:3:9: concept id 'Bad Id' is missing or not lowercase-with-dashes (write id: like-this-2x2)" in r.stderr
+
+
+def test_check_reports_per_problem(proj):
+    r = run("check", "--seeds", "3", "--topics", "linear-algebra/zz-cli", cwd=proj)
+    assert r.returncode == 0, r.stderr
+    assert "cli-eigen-2x2" in r.stdout and "all verified" in r.stdout
+
+
+def test_check_fails_with_exit_2_on_a_wrong_answer(proj):
+    f = proj / "cards_src" / "linear-algebra" / "zz-cli.yaml"
+    text = f.read_text()
+    assert 'expect: "eigvals(A)"}' in text
+    f.write_text(text.replace('expect: "eigvals(A)"}', 'expect: "eigvals(A) + 1"}'))
+    r = run("check", "--seeds", "2", "--topics", "linear-algebra/zz-cli", cwd=proj)
+    assert r.returncode == 2
+    assert "check failed for seed 1" in r.stderr and "FAILED" in r.stdout
+
+
+def test_show_reproduces_the_built_note(proj):
+    from ankigen.pipeline import build
+
+    import os
+
+    os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
+    try:
+        build(None, (), None, 5, str(proj / "decks" / "s5.apkg"), proj / "cards_src")
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+    r = run("show", "cli-eigen-2x2", "--seed", "5", "--variant", "2", "--html", cwd=proj)
+    assert r.returncode == 0, r.stderr
+    import sqlite3
+
+    with zipfile.ZipFile(proj / "decks" / "s5.apkg") as zf:
+        db = proj / "c.anki2"
+        db.write_bytes(zf.read("collection.anki2"))
+    from ankigen.identity import guid
+
+    flds = sqlite3.connect(db).execute("select flds from notes where guid=?",
+                                       (guid("cli-eigen-2x2", 2),)).fetchone()[0]
+    question = flds.split("\x1f")[0]
+    assert question and question in r.stdout
+
+
+def test_show_unknown_id_exit_2(proj):
+    r = run("show", "cli-eigen-2x3", cwd=proj)
+    assert r.returncode == 2
+    assert "no concept or problem with id 'cli-eigen-2x3' (did you mean 'cli-eigen-2x2'?)" in r.stderr
+
+
+def test_show_writes_figure(proj):
+    r = run("show", "cli-eigen-2x2", "--seed", "1", "--figure", "fig.svg", cwd=proj)
+    assert r.returncode == 0, r.stderr
+    assert (proj / "fig.svg").read_bytes().startswith(b"<?xml")
+
+
+def test_debug_shows_traceback_only_when_asked(proj):
+    r = run("build", "no-such-recipe", cwd=proj)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "recipe 'no-such-recipe' not found" in r.stderr
+    r = run("--debug", "build", "no-such-recipe", cwd=proj)
+    assert r.returncode != 0 and "Traceback" in r.stderr
+
+
+def test_usage_error_exit_2(tmp_path):
+    r = run("build", "--variants", "0", cwd=tmp_path)
+    assert r.returncode == 2
+
+
+def test_figures_lists_kinds(tmp_path):
+    r = run("figures", cwd=tmp_path)
+    assert r.returncode == 0 and "linear_map(A)" in r.stdout
