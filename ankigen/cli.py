@@ -69,7 +69,8 @@ def build(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int | 
     """Build a deck: the default recipe, a recipe file, or --topics GLOB [GLOB...]."""
     from ankigen.pipeline import build as run
 
-    recipe, topics = None, ()
+    recipe: str | None = None
+    topics: tuple[str, ...] = ()
     if topic is not None:
         topics = (topic, *recipe_or_topics)
     elif len(recipe_or_topics) > 1:

@@ -50,7 +50,7 @@ def _error(loc: Loc, item: str, message: str, hint: str | None) -> UserError:
                             hint=hint)])
 
 
-_RC = {
+_RC: dict[str, Any] = {
     "svg.hashsalt": "ankigen",
     "svg.fonttype": "path",
     "font.size": 9,
@@ -68,7 +68,7 @@ def render_svg(kind_name: str, args: dict[str, Any]) -> bytes:
     from ankigen.figures import REGISTRY
 
     kind = REGISTRY[kind_name]
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
         fig = Figure(figsize=kind.size, dpi=100)
         fig.subplots_adjust(left=0.13, right=0.96, bottom=0.13, top=0.95)
         ax = fig.add_subplot(projection=kind.projection) if kind.projection else fig.add_subplot()

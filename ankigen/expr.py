@@ -209,7 +209,7 @@ class Evaluator:
     def _ev(self, node: ast.expr) -> Any:
         b = self.backend
         if isinstance(node, ast.Constant):
-            return b.number(node.value)
+            return b.number(node.value)  # type: ignore[arg-type]  # validated in parse()
         if isinstance(node, ast.Name):
             if node.id in self.namespace:
                 value = self.namespace[node.id]
@@ -257,9 +257,9 @@ class Evaluator:
             return any(b.truth(self._ev(v)) for v in node.values)
         if isinstance(node, ast.Compare):
             left = self._ev(node.left)
-            for op, comp in zip(node.ops, node.comparators, strict=True):
+            for cmp, comp in zip(node.ops, node.comparators, strict=True):
                 right = self._ev(comp)
-                if not b.compare(op, left, right):
+                if not b.compare(cmp, left, right):
                     return False
                 left = right
             return True

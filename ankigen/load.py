@@ -645,7 +645,7 @@ def _load_topic(col: Collector, path: Path, display: str, area: str,
                        "ids must be unique across all sources; rename one")
                 continue
             seen_ids[item_id] = display
-            obj = loader(ctx.for_item(kind, item_id), item, topic_id)  # type: ignore[operator]
+            obj = loader(ctx.for_item(kind, item_id), item, topic_id)
             if isinstance(obj, Concept):
                 concepts.append(obj)
             elif isinstance(obj, Problem):
@@ -663,7 +663,7 @@ def _check_prerequisites(col: Collector, topics: list[Topic]) -> None:
     ids = [t.id for t in topics]
     graph = {t.id: t.requires for t in topics}
     for t in topics:
-        path, (line, column) = _REQ_POS.get(t.id, (t.path, (None, None)))  # type: ignore[arg-type]
+        path, (line, column) = _REQ_POS.get(t.id, (t.path, (None, None)))
         for r in t.requires:
             if r not in graph:
                 col.add(f"topic '{t.id}' requires unknown topic '{r}'", path=path, line=line,
@@ -682,7 +682,7 @@ def _check_prerequisites(col: Collector, topics: list[Topic]) -> None:
                 continue
             if state.get(r) == 1:
                 cycle = stack[stack.index(r):] + [r]
-                path, (line, column) = _REQ_POS.get(n, ("", (None, None)))  # type: ignore[arg-type]
+                path, (line, column) = _REQ_POS.get(n, ("", (None, None)))
                 col.add(f"prerequisite cycle: {' -> '.join(cycle)}", path=path, line=line,
                         column=column, hint="remove one of these requires")
             elif r not in state:

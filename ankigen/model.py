@@ -127,7 +127,8 @@ class Library:
 
     def find_item(self, item_id: str) -> Concept | Problem | None:
         for t in self.topics:
-            for item in (*t.concepts, *t.problems):
+            items: tuple[Concept | Problem, ...] = (*t.concepts, *t.problems)
+            for item in items:
                 if item.id == item_id:
                     return item
         return None

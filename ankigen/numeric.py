@@ -191,8 +191,8 @@ class NumericBackend(Backend):
             edges = np.linspace(a, b, 17)
             for lo, hi in zip(edges[:-1], edges[1:], strict=True):
                 pts = (hi - lo) / 2 * _GL_X + (hi + lo) / 2
-                fx = np.broadcast_to(ev.with_bindings({x: pts})._ev(args[0]), pts.shape)
-                total += float(np.sum(_GL_W * fx) * (hi - lo) / 2)
+                ys = np.broadcast_to(ev.with_bindings({x: pts})._ev(args[0]), pts.shape)
+                total += float(np.sum(_GL_W * ys) * (hi - lo) / 2)
             return total
         if name == "fdiff":
             if len(args) not in (3, 4):
@@ -201,15 +201,15 @@ class NumericBackend(Backend):
             x0 = float(val(args[2]))
             n = int(val(args[3])) if len(args) == 4 else 1
 
-            def f(t: float) -> float:
+            def fx(t: float) -> float:
                 return float(ev.with_bindings({x: t})._ev(args[0]))
 
             if n == 1:
                 h = 1e-5 * max(1.0, abs(x0))
-                return (-f(x0 + 2 * h) + 8 * f(x0 + h) - 8 * f(x0 - h) + f(x0 - 2 * h)) / (12 * h)
+                return (-fx(x0 + 2 * h) + 8 * fx(x0 + h) - 8 * fx(x0 - h) + fx(x0 - 2 * h)) / (12 * h)
             if n == 2:
                 h = 1e-3 * max(1.0, abs(x0))
-                return (-f(x0 + 2 * h) + 16 * f(x0 + h) - 30 * f(x0) + 16 * f(x0 - h) - f(x0 - 2 * h)) / (12 * h * h)
+                return (-fx(x0 + 2 * h) + 16 * fx(x0 + h) - 30 * fx(x0) + 16 * fx(x0 - h) - fx(x0 - 2 * h)) / (12 * h * h)
             raise ExprError("fdiff supports derivative orders 1 and 2")
         if name in {"fgrad", "fhess", "fjac"}:
             if len(args) != 3:
@@ -225,12 +225,12 @@ class NumericBackend(Backend):
             h = 1e-5
             n = len(xs)
             if name == "fgrad":
-                g = np.zeros(n)
+                grad = np.zeros(n)
                 for i in range(n):
                     e = np.zeros(n)
                     e[i] = h
-                    g[i] = float((F(pt + e) - F(pt - e)) / (2 * h))
-                return g
+                    grad[i] = float((F(pt + e) - F(pt - e)) / (2 * h))
+                return grad
             if name == "fjac":
                 cols = []
                 for i in range(n):

@@ -96,16 +96,15 @@ def generate(library: Library, recipe: Recipe, project: Project,
     notes: list[FinalNote] = []
     media: dict[str, Media] = {}
     for topic in topics:
-        jobs: list[Callable[[], tuple[FinalNote, Media | None]]] = []
-        for c in topic.concepts:
-            jobs.append(lambda c=c: concept_note(library, topic, c, recipe.name, recipe.seed, project))
-        for slot in range(recipe.variants):
-            for p in topic.problems:
-                jobs.append(lambda p=p, s=slot: problem_note(library, topic, p, recipe.name,
-                                                             recipe.seed, s, project))
-        for job in jobs:
+        jobs: list[tuple[Concept | Problem, int]] = [(c, 0) for c in topic.concepts]
+        jobs += [(p, slot) for slot in range(recipe.variants) for p in topic.problems]
+        for item, slot in jobs:
             try:
-                note, m = job()
+                if isinstance(item, Concept):
+                    note, m = concept_note(library, topic, item, recipe.name, recipe.seed, project)
+                else:
+                    note, m = problem_note(library, topic, item, recipe.name, recipe.seed, slot,
+                                           project)
             except UserError as e:
                 col.extend(e.issues)
                 continue
@@ -292,7 +291,8 @@ def show(item_id: str, seed: int | None = None, slot: int = 0, recipe_arg: str |
                 if not 0 <= slot < 1000:
                     raise UserError([Issue(f"slot {slot} is out of range", hint="use 0 to 999")])
                 return problem_note(library, topic, p, recipe.name, recipe.seed, slot, project)
-    ids = [i.id for t in library.topics for i in (*t.concepts, *t.problems)]
+    ids = [c.id for t in library.topics for c in t.concepts] + \
+        [p.id for t in library.topics for p in t.problems]
     from ankigen.expr import suggest
 
     raise UserError([Issue(f"no concept or problem with id '{item_id}'",
@@ -315,7 +315,8 @@ def list_topics(src: Path | None = None) -> tuple[TopicSummary, ...]:
     library = load(find_project(src))
     out = []
     for t in library.topics:
-        figs = sum(1 for i in (*t.concepts, *t.problems) if i.figure is not None)
+        figs = sum(1 for c in t.concepts if c.figure is not None) + \
+            sum(1 for p in t.problems if p.figure is not None)
         out.append(TopicSummary(t.id, t.area, t.title,
                                 sum(1 for c in t.concepts if c.kind == "basic"),
                                 sum(1 for c in t.concepts if c.kind == "cloze"),

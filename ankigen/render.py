@@ -154,6 +154,7 @@ def render_concept(concept: Concept, deck: str, seed: int, templates: Path,
         fig = FigureRequest(concept.figure.kind, figure_args,
                             "FrontFigure" if concept.figure.side == "front" else "BackFigure",
                             concept.figure.alt, concept.id)
+    fields: tuple[tuple[str, str], ...]
     if concept.kind == "cloze":
         fields = (("Text", clean_html(_lines(concept.text))), ("Extra", clean_html(_lines(concept.extra))),
                   ("Figure", ""), ("Source", src))

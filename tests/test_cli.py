@@ -110,9 +110,9 @@ def test_check_fails_with_exit_2_on_a_wrong_answer(proj):
 
 
 def test_show_reproduces_the_built_note(proj):
-    from ankigen.pipeline import build
-
     import os
+
+    from ankigen.pipeline import build
 
     os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
     try:

@@ -7,8 +7,8 @@ import hashlib
 
 from ankigen import identity
 from ankigen.package import write_package
-from ankigen.pipeline import generate, load
 from ankigen.paths import find_project
+from ankigen.pipeline import generate, load
 from ankigen.recipe import load_recipe
 
 EXTRA_PROBLEM = """

@@ -23,6 +23,12 @@ def _seed(*xs: Any) -> int:
     return h
 
 
+def _frame(ax: Any, left: float = 0.16, bottom: float = 0.17, right: float = 0.96,
+           top: float = 0.95) -> None:
+    """Room for axis labels (the shared default layout leaves too little for labelled axes)."""
+    ax.set_position([left, bottom, right - left, top - bottom])
+
+
 def _fmt(v: float) -> str:
     """Short label for a probability: a fraction when it is a simple one, else 2 decimals."""
     for d in (2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 32, 50, 64, 100, 1000):
@@ -104,6 +110,7 @@ def _rect(x: float, y: float, w: float, h: float, color: str, alpha: float = 1.0
 @figure("expectation_balance")
 def expectation_balance(ax: Any, values: Any, probs: Any, sd: Any = None) -> None:
     """Outcomes as weights (stem height = probability) balancing at the mean (triangle)."""
+    _frame(ax)
     v, p = _vec(values), _vec(probs)
     mean = float(np.sum(v * p))
     ax.vlines(v, 0, p, color=BLUE, linewidth=3)
@@ -152,6 +159,7 @@ def scatter_cov(ax: Any, points: Any) -> None:
 def running_mean(ax: Any, mean: float = 0.5, sd: float = 0.5, n: float = 500,
                  faces: Any = None, streak: float = 0, paths: float = 3) -> None:
     """Running sample means of independent draws settling at the expected value (LLN)."""
+    _frame(ax)
     mean, sd, n = float(mean), float(sd), int(n)
     rng = np.random.default_rng(_seed(mean, sd, n, 0 if faces is None else faces, streak, paths))
     k = np.arange(1, n + 1)
@@ -183,6 +191,7 @@ def running_mean(ax: Any, mean: float = 0.5, sd: float = 0.5, n: float = 500,
 @figure("binomial_pmf")
 def binomial_pmf(ax: Any, n: float, p: float, k: Any = None, at_least: Any = None) -> None:
     """PMF of Bin(n, p) as bars, mean n·p dashed; optional highlighted k (or all k ≥ at_least)."""
+    _frame(ax)
     n, p = int(n), float(p)
     ks = np.arange(n + 1)
     pmf = np.array([math.comb(n, int(i)) * p**i * (1 - p) ** (n - i) for i in ks])
@@ -269,6 +278,7 @@ def tails_loglog(ax: Any, alpha: float = 2.5, lam: float = 1) -> None:
 @figure("likelihood_curve")
 def likelihood_curve(ax: Any, k: float, n: float) -> None:
     """Bernoulli log-likelihood k·log p + (n − k)·log(1 − p) as a function of p, peaking at k/n."""
+    _frame(ax)
     k, n = float(k), float(n)
     p = np.linspace(0.005, 0.995, 500)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -306,6 +316,7 @@ def gaussian_fit(ax: Any, data: Any) -> None:
 @figure("binary_search_halving", size=(4.2, 3.0))
 def binary_search_halving(ax: Any, N: float = 1024, target: float = 700) -> None:
     """Binary search on 1..N: each yes/no answer halves the candidate interval until one number is left."""
+    _frame(ax, left=0.12)
     lo, hi = 1, int(N)
     target = int(target)
     rows = [(lo, hi)]
@@ -335,6 +346,7 @@ def binary_search_halving(ax: Any, N: float = 1024, target: float = 700) -> None
 @figure("surprisal_bars")
 def surprisal_bars(ax: Any, probs: Any) -> None:
     """Probabilities p(x) (bars) and surprisals log2 1/p(x) in bits (dots, right axis); entropy is their p-weighted mean."""
+    _frame(ax, left=0.14, right=0.84)
     p = _vec(probs)
     xs = np.arange(1, len(p) + 1)
     ax.bar(xs, p, color=BLUE, width=0.6)
@@ -354,7 +366,7 @@ def surprisal_bars(ax: Any, probs: Any) -> None:
 
 @figure("entropy_compare", size=(5.0, 2.6))
 def entropy_compare(ax: Any) -> None:
-    """Three distributions on four outcomes: uniform (2 bits), skewed (about 1.36 bits), point mass (0 bits)."""
+    """Three distributions on four outcomes: uniform (2 bits), skewed (about 1.57 bits), point mass (0 bits)."""
     dists = [(np.array([0.25, 0.25, 0.25, 0.25]), BLUE), (np.array([0.6, 0.2, 0.1, 0.1]), ORANGE),
              (np.array([1.0, 0.0, 0.0, 0.0]), GREEN)]
     fig = ax.figure
@@ -373,6 +385,7 @@ def entropy_compare(ax: Any) -> None:
 @figure("pq_bars")
 def pq_bars(ax: Any, p: Any, q: Any) -> None:
     """Two distributions on the same outcomes side by side: p (blue, the data) and q (orange, the model)."""
+    _frame(ax)
     p, q = _vec(p), _vec(q)
     xs = np.arange(1, len(p) + 1)
     ax.bar(xs - 0.18, p, width=0.36, color=BLUE, label="p")
@@ -408,19 +421,21 @@ def kl_gaussians(ax: Any, mu1: float = 0, s1: float = 1, mu2: float = 1, s2: flo
     ax.axhline(0, color=GRAY, linewidth=0.8)
 
 
-@figure("joint_heatmap", size=(3.8, 3.4))
+@figure("joint_heatmap", size=(3.8, 3.6))
 def joint_heatmap(ax: Any, P: Any) -> None:
     """Joint distribution p(x, y) as a heat map (rows x, columns y) with the marginals as bars."""
     J = np.atleast_2d(np.asarray(P, dtype=float))
     m, n = J.shape
     fig = ax.figure
-    ax.set_position([0.12, 0.1, 0.58, 0.6])
-    top = fig.add_axes([0.12, 0.74, 0.58, 0.2])
-    right = fig.add_axes([0.74, 0.1, 0.2, 0.6])
+    ax.set_position([0.14, 0.14, 0.56, 0.56])
+    top = fig.add_axes([0.14, 0.74, 0.56, 0.2])
+    right = fig.add_axes([0.74, 0.14, 0.2, 0.56])
     ax.imshow(J, cmap="Blues", vmin=0, vmax=max(float(J.max()), 1e-9) * 1.25, aspect="auto")
     for i in range(m):
         for j in range(n):
-            ax.text(j, i, _fmt(J[i, j]), ha="center", va="center", fontsize=9)
+            dark = J[i, j] > 0.6 * J.max()
+            ax.text(j, i, _fmt(J[i, j]), ha="center", va="center", fontsize=9,
+                    color="white" if dark else "black")
     ax.set_xticks(range(n))
     ax.set_yticks(range(m))
     ax.set_xlabel("y")
@@ -434,6 +449,7 @@ def joint_heatmap(ax: Any, P: Any) -> None:
     right.barh(range(m), px, color=GREEN, height=0.6)
     right.set_ylim(m - 0.5, -0.5)
     right.set_xlim(0, 1)
+    right.set_xticks([0, 1])
     right.set_yticks([])
     right.set_xlabel("p(x)", fontsize=8)
     for a in (top, right):

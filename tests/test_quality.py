@@ -1,0 +1,45 @@
+"""Project hygiene checked like any other test: ruff, mypy, and what the wheel ships."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff not installed")
+def test_ruff_clean():
+    r = subprocess.run(["ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_mypy_clean():
+    pytest.importorskip("mypy")
+    r = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_every_recipe_is_shipped_in_the_wheel_config():
+    text = (ROOT / "pyproject.toml").read_text()
+    for recipe in sorted((ROOT / "decks").glob("*.yaml")):
+        assert f'"decks/{recipe.name}" = "ankigen/_data/decks/{recipe.name}"' in text
+
+
+def test_wheel_contains_sources_templates_and_recipes(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
+                        str(ROOT)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    wheel = next(tmp_path.glob("ankigen-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "ankigen/_data/cards_src/areas.yaml" in names
+    assert "ankigen/_data/templates/anki/style.css" in names
+    assert "ankigen/_data/decks/ml-math.yaml" in names
+    sources = {str(p.relative_to(ROOT)) for p in (ROOT / "cards_src").rglob("*.yaml")}
+    assert {f"ankigen/_data/{s}" for s in sources} <= names
+    assert not any(n.endswith(".apkg") for n in names)
