@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ankigen.errors import Collector, Issue, UserError
-from ankigen.model import BuiltDeck, Concept, FinalNote, Library, Media, Problem, Recipe, Topic
+from ankigen.model import (
+    BuiltDeck,
+    Concept,
+    FinalNote,
+    Library,
+    Media,
+    Problem,
+    Recipe,
+    Topic,
+    Verified,
+)
 from ankigen.paths import Project, find_project
 from ankigen.recipe import DEFAULT_RECIPE, load_recipe, select_topics
 
@@ -56,19 +66,11 @@ def problem_note(library: Library, topic: Topic, problem: Problem, root: str, se
                  project: Project) -> tuple[FinalNote, Media | None]:
     """One variant through sample → solve → verify → render → draw."""
     from ankigen import draw, render
-    from ankigen.sample import sample
-    from ankigen.solve import solve
-    from ankigen.verify import verify
 
-    solved = solve(problem, sample(problem, seed, slot))
+    verified = solve_and_verify(problem, seed, slot)
+    solved = verified.solved
     where = {"path": problem.loc.path, "line": problem.loc.line, "column": problem.loc.column,
              "item": f"problem '{problem.id}'"}
-    try:
-        answer = render.answer_html(solved)
-    except render.RenderError as e:
-        raise UserError([Issue(f"answer: {e.message} (seed {seed}, slot {slot})", hint=e.hint,
-                               **where)]) from e  # type: ignore[arg-type]
-    verified = verify(solved, answer)
     deck = render.deck_name(root, area_title(library, topic.area), topic.title)
     args = draw.figure_args(problem.figure, solved.namespace(), f"problem '{problem.id}'") \
         if problem.figure else ()
@@ -86,6 +88,35 @@ def problem_note(library: Library, topic: Topic, problem: Problem, root: str, se
                                    **where)])  # type: ignore[arg-type]
     media = draw.draw_figure(note.figure, problem.figure.loc) if note.figure and problem.figure else None
     return draw.attach(note, media), media
+
+
+def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:
+    """sample → solve → verify one variant, under a time limit."""
+    from ankigen import render
+    from ankigen.limits import time_limit, variant_seconds
+    from ankigen.sample import sample
+    from ankigen.solve import solve
+    from ankigen.verify import verify
+
+    where = {"path": problem.loc.path, "line": problem.loc.line, "column": problem.loc.column,
+             "item": f"problem '{problem.id}'"}
+    seconds = variant_seconds()
+
+    def expired() -> UserError:
+        return UserError([Issue(f"computing the variant took longer than {seconds:g} s "
+                                f"(seed {seed}, slot {slot}); stopped",
+                                hint="make the derivation cheaper, e.g. build the answer by construction "
+                                     "instead of simplify/solve/integrate",
+                                **where)])  # type: ignore[arg-type]
+
+    with time_limit(seconds, expired):
+        solved = solve(problem, sample(problem, seed, slot))
+        try:
+            answer = render.answer_html(solved)
+        except render.RenderError as e:
+            raise UserError([Issue(f"answer: {e.message} (seed {seed}, slot {slot})", hint=e.hint,
+                                   **where)]) from e  # type: ignore[arg-type]
+        return verify(solved, answer)
 
 
 def generate(library: Library, recipe: Recipe, project: Project,
@@ -224,9 +255,8 @@ def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, 
           progress_factory: Callable[[int], Progress] | None = None) -> CheckReport:
     """Generate `seeds` variants of every problem and verify each; run concept identity checks."""
     from ankigen import render
-    from ankigen.sample import acceptance_rate, sample
-    from ankigen.solve import solve
-    from ankigen.verify import check_identity, verify
+    from ankigen.sample import acceptance_rate
+    from ankigen.verify import check_identity
 
     project = find_project(src)
     library = load(project)
@@ -256,15 +286,11 @@ def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, 
             checks = 0
             for s in range(first_seed, first_seed + seeds):
                 try:
-                    solved = solve(p, sample(p, s, 0))
-                    answer = render.answer_html(solved)
-                    v = verify(solved, answer)
+                    v = solve_and_verify(p, s, 0)
                     checks += len(v.results)
-                    answers.add(answer)
+                    answers.add(render.answer_html(v.solved))
                 except UserError as e:
                     failures.extend(i.format() for i in e.issues)
-                except render.RenderError as e:
-                    failures.append(f"{p.id}: seed {s}: {e.message}")
                 if progress:
                     progress(1)
             rate = acceptance_rate(p, first_seed)

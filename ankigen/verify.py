@@ -41,6 +41,44 @@ def _fmt(v: Any) -> str:
     return np.array2string(np.real_if_close(arr), precision=8, separator=", ")
 
 
+# Points where formula-valued answers are compared (not integers, not symmetric, not 0).
+SAMPLE_POINTS = (-1.37, -0.61, 0.43, 1.19, 2.71, 0.87)
+
+
+def _compare_functions(value: Any, symbols: list[str], expect: Any, numeric_ns: dict[str, Any],
+                       tol: float) -> tuple[bool, float, Any, Any]:
+    """An answer that is a formula in symbols: compare with the check at several points."""
+    import sympy as sp
+
+    from ankigen.numeric import numeric_evaluator
+
+    syms = [sp.Symbol(n, real=True) for n in symbols]
+    fn = sp.lambdify(syms, value, modules="numpy")
+    worst, compared = 0.0, 0
+    first_card = first_expected = None
+    for i in range(len(SAMPLE_POINTS)):
+        point = {n: SAMPLE_POINTS[(i + 2 * k) % len(SAMPLE_POINTS)] for k, n in enumerate(symbols)}
+        try:
+            with np.errstate(all="ignore"):
+                card = np.asarray(fn(*point.values()), dtype=complex)
+                expected = numeric_evaluator({**numeric_ns, **point}).eval(expect)
+        except (ExprError, ZeroDivisionError, ValueError, OverflowError):
+            continue
+        if not (np.all(np.isfinite(card)) and np.all(np.isfinite(np.asarray(expected, dtype=complex)))):
+            continue
+        ok, err = _close(card, expected, tol)
+        compared += 1
+        if first_card is None or not ok:
+            first_card, first_expected = card, expected
+        worst = max(worst, err)
+        if not ok:
+            return False, err, first_card, first_expected
+    if compared < 2:
+        raise ExprError(f"the answer is a formula in {', '.join(symbols)} but fewer than 2 of the "
+                        "sample points give finite values", "check the formula's domain")
+    return True, worst, first_card, first_expected
+
+
 def verify(solved: Solved, answer_html: str) -> Verified:
     """Check one solved variant against the answer text of its card."""
     from ankigen.numeric import numeric_evaluator, to_numeric
@@ -62,18 +100,24 @@ def verify(solved: Solved, answer_html: str) -> Verified:
                 f"the answer does not show '{item.shown}' = {shown_tex} (seed {draw.seed}, slot {draw.slot})",
                 hint=f"write << {item.shown} >> in the answer", **where))  # type: ignore[arg-type]
             continue
+        symbols = sorted(s.name for s in getattr(card_value, "free_symbols", ()))
         try:
-            expected = numeric_evaluator(numeric_ns).eval(item.expect)
+            if symbols:
+                ok, err, card_num, expected = _compare_functions(
+                    card_value, symbols, item.expect, numeric_ns, item.tol)
+            else:
+                expected = numeric_evaluator(numeric_ns).eval(item.expect)
+                card_num = to_numeric(card_value)
+                ok, err = _close(card_num, expected, item.tol)
         except ExprError as e:
             issues.append(Issue(f"check expect failed: {e.message} (seed {draw.seed}, slot {draw.slot})",
                                 hint=e.hint, **where))  # type: ignore[arg-type]
             continue
-        ok, err = _close(to_numeric(card_value), expected, item.tol)
         results.append(CheckResult(item.shown, card_value, expected, ok, err))
         if not ok:
             issues.append(Issue(
                 f"check failed for seed {draw.seed}, slot {draw.slot}: card shows "
-                f"{item.shown} = {_fmt(to_numeric(card_value))} but the check computes {_fmt(expected)}",
+                f"{item.shown} = {_fmt(card_num)} but the check computes {_fmt(expected)}",
                 hint=f"relative error {err:.3g} > tol {item.tol:g}; fix the derivation or the check",
                 **where))  # type: ignore[arg-type]
     if issues:

@@ -77,23 +77,23 @@ def bayes_tree(ax: Any, prior: float, sens: float, fpr: float) -> None:
 
 @figure("bayes_area", size=(3.6, 3.2))
 def bayes_area(ax: Any, prior: float, sens: float, fpr: float) -> None:
-    """Unit square split by the prior (width) and the test's hit rates (heights): Bayes as areas."""
+    """Bayes as areas: the width splits H from not-H by the prior, heights are P(E | H) and P(E | not H)."""
     prior, sens, fpr = float(prior), float(sens), float(fpr)
+    ax.set_position([0.16, 0.15, 0.8, 0.78])
     ax.add_patch(_rect(0, 0, prior, 1, "#dbe8f5"))
     ax.add_patch(_rect(prior, 0, 1 - prior, 1, "#eeeeee"))
     ax.add_patch(_rect(0, 0, prior, sens, BLUE, 0.85))
     ax.add_patch(_rect(prior, 0, 1 - prior, fpr, ORANGE, 0.85))
-    ax.text(prior / 2, 1.03, "D", ha="center", fontsize=9)
-    ax.text(prior + (1 - prior) / 2, 1.03, "¬D", ha="center", fontsize=9)
-    ax.text(prior + (1 - prior) / 2, fpr / 2, "false +", ha="center", va="center", fontsize=8,
+    ax.text(prior / 2, 1.03, "H", ha="center", fontsize=9)
+    ax.text(prior + (1 - prior) / 2, 1.03, "not H", ha="center", fontsize=9)
+    ax.text(prior + (1 - prior) / 2, fpr / 2, "E and not H", ha="center", va="center", fontsize=8,
             color="white" if fpr > 0.08 else "black")
-    ax.text(prior / 2, sens / 2, "true +", ha="center", va="center", fontsize=8, color="white",
-            rotation=90 if prior < 0.25 else 0)
+    ax.text(prior / 2, sens / 2, "E and H", ha="center", va="center", fontsize=8, color="white",
+            rotation=90 if prior < 0.3 else 0)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.1)
-    ax.set_xlabel("P(D) along the width")
-    ax.set_ylabel("P(+ | class)")
-    ax.set_aspect("equal")
+    ax.set_xlabel("width: P(H) | P(not H)")
+    ax.set_ylabel("height: P(E | column)")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
