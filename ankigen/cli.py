@@ -136,9 +136,9 @@ def check(seeds: int, topics: tuple[str, ...], quiet: bool, src: Path | None) ->
             click.echo(f"{p.problem_id:<36}{p.variants:>9}{p.checks:>8}{p.distinct_answers:>9}"
                        f"{p.acceptance:>7.0%}  {status}{warn}")
         for f in p.failures[:5]:
-            click.echo(f"    {f}", err=True)
+            click.echo(f, err=True)
     for f in report.failures:
-        click.echo(f"    {f}", err=True)
+        click.echo(f, err=True)
     n_fail = sum(1 for p in report.problems if p.failures) + len(report.failures)
     click.echo(f"{len(report.problems)} problems x {seeds} seeds, {report.identities} formula checks "
                f"({report.identity_trials} trials): "

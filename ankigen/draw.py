@@ -86,7 +86,7 @@ def draw_figure(request: FigureRequest, loc: Loc) -> Media:
     try:
         data = render_svg(request.kind, dict(request.args))
     except Exception as e:  # a figure function can fail in many ways; report it as the user's
-        raise _error(loc, request.item_id,
+        raise _error(loc, request.label,
                      f"figure '{request.kind}' failed to draw: {type(e).__name__}: {e}",
                      "check the figure's arguments") from e
     return Media(media_name(data), data)

@@ -73,4 +73,4 @@ class Collector:
 
     def raise_if_any(self) -> None:
         if self.issues:
-            raise UserError(self.issues)
+            raise UserError(dict.fromkeys(self.issues))

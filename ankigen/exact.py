@@ -279,7 +279,7 @@ class ExactBackend(Backend):
             return bool(value)
         if isinstance(value, sp.Basic) and value.is_number:
             return bool(value != 0)
-        raise ExprError(f"{value} is not true or false", "write a comparison")
+        raise ExprError(f"{value} is not true or false", "write a comparison like a != 0")
 
 
 def exact_evaluator(namespace: dict[str, Any]) -> Evaluator:

@@ -70,13 +70,17 @@ class _Ctx:
 
 def _check_keys(ctx: _Ctx, m: Map, spec: dict[str, bool], what: str) -> bool:
     ok = True
+    misspelled: set[str] = set()
     for key in m:
         if key not in spec:
-            hint = E.suggest(key, sorted(spec)) or f"allowed keys: {', '.join(sorted(spec))}"
+            close = E.suggest(key, sorted(spec))
+            if close:
+                misspelled.add(close.split("'")[1])
+            hint = close or f"allowed keys: {', '.join(sorted(spec))}"
             ctx.at(m.where_key(key), f"unknown key '{key}' in {what}", hint)
             ok = False
     for key, required in spec.items():
-        if required and key not in m:
+        if required and key not in m and key not in misspelled:
             ctx.at(m.pos, f"missing required key '{key}' in {what}", f"add '{key}:'")
             ok = False
     return ok
@@ -181,6 +185,14 @@ def _check_template(ctx: _Ctx, pos: tuple[int, int], text: str, key: str, known:
         ctx.at((line, pos[1]), f"template syntax error in {key}: {e.message}",
                "values are written << name >> and statements <% if ... %>")
         return
+    from jinja2 import nodes
+
+    for node in ast_.find_all((nodes.Getattr, nodes.Getitem)):
+        attr = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", "")
+        if isinstance(attr, str) and attr.startswith("_"):
+            ctx.at(pos, f"template in {key} accesses '{attr}', which is not allowed",
+                   "templates may only show values, not their internals")
+            return
     for name in sorted(meta.find_undeclared_variables(ast_)):
         if name not in known:
             ctx.at(pos, f"unknown name '{name}' in {key}",
@@ -257,22 +269,23 @@ def _load_concept(ctx: _Ctx, m: Map, topic: str) -> Concept | None:
         ctx.at(m.pos, "a concept has either 'cloze' or 'front'/'back', not both",
                "split it into two concepts")
     if not has_cloze:
+        typos = {E.suggest(k, ["front", "back"]) for k in m if k not in CONCEPT_KEYS}
         for key in ("front", "back"):
-            if key not in m:
+            if key not in m and f"did you mean '{key}'?" not in typos:
                 ctx.at(m.pos, f"missing required key '{key}' in concept",
                        "a concept needs front and back, or cloze")
     texts = {}
+    cloze_issues = cloze_problems(m["cloze"]) if has_cloze and isinstance(m["cloze"], str) else []
     for key in ("front", "back", "cloze", "extra"):
         t = _text(ctx, m, key)
         texts[key] = t or ""
-        if t:
+        if t and not (key == "cloze" and cloze_issues):
             _check_latex(ctx, m.where(key), t, key)
             if "<<" in t or "<%" in t:
                 ctx.at(m.where(key), f"concept {key} contains template syntax '<<' or '<%'",
                        "concepts are static text; use a problem for computed values")
-    if has_cloze and texts["cloze"]:
-        for msg in cloze_problems(texts["cloze"]):
-            ctx.at(m.where("cloze"), msg, "write '} }' with a space inside math, or move the math")
+    for msg, hint in cloze_issues:
+        ctx.at(m.where("cloze"), msg, hint)
     figure = None
     if "figure" in m:
         figure = _figure(ctx, m["figure"], m.where("figure"), set(), "back", exact_consts)
@@ -420,7 +433,8 @@ def _load_problem(ctx: _Ctx, m: Map, topic: str) -> Problem | None:
                     given.append(g)
 
     texts: dict[str, str] = {}
-    template_known = known | RESERVED
+    template_known = known | RESERVED | set(declared_derived_all(m)) | \
+        (set(raw_params) if isinstance(raw_params, Map) else set())
     for key in ("question", "answer", "solution"):
         t = _text(ctx, m, key)
         texts[key] = t or ""
@@ -430,13 +444,17 @@ def _load_problem(ctx: _Ctx, m: Map, topic: str) -> Problem | None:
 
     checks: list[CheckItem] = []
     raw_checks = m.get("check")
-    check_known = set(numeric_consts) | {p.name for p in params} | set(given) | set(symbols)
+    declared_params = list(raw_params) if isinstance(raw_params, Map) else []
+    declared_derived = list(raw_derived) if isinstance(raw_derived, Map) else []
+    broken = (set(declared_params) - {p.name for p in params}) | \
+        (set(declared_derived) - {d[0] for d in derived})
+    check_known = set(numeric_consts) | set(declared_params) | set(given) | set(symbols)
     if raw_checks is not None:
         if not isinstance(raw_checks, Seq) or not raw_checks:
             ctx.at(m.where("check"), "'check' must be a non-empty list",
                    "write check: [{shown: answer_name, expect: numeric expression}]")
         else:
-            dnames = [d[0] for d in derived] + [p.name for p in params]
+            dnames = declared_derived + declared_params
             for i, item in enumerate(raw_checks):
                 p = raw_checks.where(i)
                 if not isinstance(item, Map):
@@ -452,7 +470,7 @@ def _load_problem(ctx: _Ctx, m: Map, topic: str) -> Problem | None:
                 if "expect" not in item or shown is None:
                     continue
                 ex = _parse_expr(ctx, item.where("expect"), item["expect"], "check expect")
-                if ex is None:
+                if ex is None or shown in broken or ex.names & broken:
                     continue
                 hidden = sorted(ex.names & (set(dnames) - check_known))
                 if hidden:
@@ -478,6 +496,11 @@ def _load_problem(ctx: _Ctx, m: Map, topic: str) -> Problem | None:
         figure=figure, checks=tuple(checks), tags=_tags(ctx, m), loc=ctx.loc(m.pos),
         digest=_digest(m),
     )
+
+
+def declared_derived_all(m: Map) -> list[str]:
+    raw = m.get("derived")
+    return list(raw) if isinstance(raw, Map) else []
 
 
 def _param(ctx: _Ctx, name: str, spec: Any, pos: tuple[int, int], known: set[str],

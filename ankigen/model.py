@@ -193,6 +193,11 @@ class FigureRequest:
     alt: str
     item_id: str
 
+    @property
+    def label(self) -> str:
+        kind = "problem" if self.field in ("QuestionFigure", "AnswerFigure") else "concept"
+        return f"{kind} '{self.item_id}'"
+
 
 @dataclass(frozen=True)
 class RenderedNote:

@@ -287,10 +287,15 @@ def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, 
             for s in range(first_seed, first_seed + seeds):
                 try:
                     v = solve_and_verify(p, s, 0)
+                    render.render_problem(v, "check", project.templates)
                     checks += len(v.results)
                     answers.add(render.answer_html(v.solved))
                 except UserError as e:
                     failures.extend(i.format() for i in e.issues)
+                except render.RenderError as e:
+                    failures.append(Issue(f"{e.message} (seed {s}, slot 0)", path=p.loc.path,
+                                          line=p.loc.line, column=p.loc.column,
+                                          item=f"problem '{p.id}'", hint=e.hint).format())
                 if progress:
                     progress(1)
             rate = acceptance_rate(p, first_seed)

@@ -50,8 +50,18 @@ def sample(problem: Problem, seed: int, slot: int) -> Draw:
 
                 ns = derive(problem, ns, stop_on_error=False)
             failed = None
-            for ex, _loc in problem.constraints:
-                if not exact_evaluator(ns).backend.truth(exact_evaluator(ns).eval(ex)):
+            for ex, loc in problem.constraints:
+                ev = exact_evaluator(ns)
+                try:
+                    holds = ev.backend.truth(ev.eval(ex))
+                except ExprError as e:
+                    if derived_needed and ex.names & {n for n, _, _ in problem.derived}:
+                        holds = False
+                    else:
+                        raise UserError([Issue(f"constraint '{ex.text}': {e.message}", path=loc.path,
+                                               line=loc.line, column=loc.column,
+                                               item=f"problem '{problem.id}'", hint=e.hint)]) from e
+                if not holds:
                     failed = ex.text
                     break
         except ExprError as e:

@@ -9,6 +9,18 @@ from ankigen.expr import ExprError
 from ankigen.model import Draw, Problem, Solved
 
 
+def _undefined(value: Any) -> bool:
+    import sympy as sp
+
+    if isinstance(value, list):
+        return any(_undefined(v) for v in value)
+    if isinstance(value, sp.MatrixBase):
+        return any(_undefined(v) for v in value)
+    if isinstance(value, sp.Basic):
+        return bool(value.has(sp.zoo, sp.nan))
+    return False
+
+
 def derive(problem: Problem, namespace: dict[str, Any], *, stop_on_error: bool = True) -> dict[str, Any]:
     """Evaluate derived values on top of `namespace`; missing ones are skipped if not stopping."""
     from ankigen.exact import exact_evaluator
@@ -16,7 +28,12 @@ def derive(problem: Problem, namespace: dict[str, Any], *, stop_on_error: bool =
     ns = dict(namespace)
     for name, ex, loc in problem.derived:
         try:
-            ns[name] = exact_evaluator(ns).eval(ex)
+            value = exact_evaluator(ns).eval(ex)
+            if _undefined(value):
+                raise ExprError(f"derived value '{name}' = {value} is undefined "
+                                "(division by zero or a limit that does not exist)",
+                                "add a constraint that excludes these parameters")
+            ns[name] = value
         except ExprError as e:
             if not stop_on_error:
                 raise

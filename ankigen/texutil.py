@@ -52,22 +52,24 @@ def _short(s: str, n: int = 40) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-def cloze_problems(text: str) -> list[str]:
-    out: list[str] = []
+def cloze_problems(text: str) -> list[tuple[str, str]]:
+    """Cloze syntax problems as (what, how to fix)."""
+    out: list[tuple[str, str]] = []
     found = list(CLOZE_RE.finditer(text))
     if not found:
-        out.append("cloze text has no deletion like {{c1::...}}")
+        out.append(("cloze text has no deletion like {{c1::...}}",
+                    "mark the part to recall as {{c1::...}}"))
     for m in found:
         content = m.group(2)
         answer = content.split("::")[0]
         if _brace_balance(answer) not in (0,):
-            out.append(
+            out.append((
                 f"cloze c{m.group(1)} is cut short by '}}}}' inside its math "
-                f"('{_short(content)}')"
-            )
+                f"('{_short(content)}')",
+                "write '} }' with a space inside math, or keep the math outside the deletion"))
     rest = CLOZE_RE.sub("", text)
     if "{{c" in rest:
-        out.append("a cloze deletion '{{c' is not closed")
+        out.append(("a cloze deletion '{{c' is not closed", "close it with '}}'"))
     return out
 
 

@@ -1,0 +1,679 @@
+"""Figure kinds for optimization and deep learning: chords, Newton steps, optimizer paths,
+constraint geometry, high-dimensional volumes, activations, softmax, convolution, RNN maps,
+Markov chains, dropout and GAN discriminators."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ankigen.figures import BLUE, GRAY, GREEN, ORANGE, PURPLE, RED, figure, style_axes
+
+# ---------------------------------------------------------------------------
+# helpers
+
+
+def _y(f: Any, x: np.ndarray) -> np.ndarray:
+    return np.broadcast_to(np.asarray(f(x), dtype=float), np.shape(x))
+
+
+def _at(f: Any, x0: float) -> float:
+    return float(_y(f, np.array([float(x0)]))[0])
+
+
+def _vec(v: Any) -> np.ndarray:
+    return np.asarray(v, dtype=float).ravel()
+
+
+def _frac(v: float, max_den: int = 60) -> str:
+    """A short label: an exact-looking fraction when one is close, else two decimals."""
+    fr = Fraction(float(v)).limit_denominator(max_den)
+    if abs(float(fr) - float(v)) < 1e-9:
+        return str(fr.numerator) if fr.denominator == 1 else f"{fr.numerator}/{fr.denominator}"
+    return f"{float(v):.2f}"
+
+
+def _num(v: float) -> str:
+    v = float(v)
+    return str(int(round(v))) if abs(v - round(v)) < 1e-9 else _frac(v)
+
+
+def _ylim_from(ax: Any, *arrays: np.ndarray, pad: float = 0.1) -> None:
+    vals = np.concatenate([np.ravel(a) for a in arrays])
+    vals = vals[np.isfinite(vals)]
+    lo, hi = float(vals.min()), float(vals.max())
+    span = hi - lo or 1.0
+    ax.set_ylim(lo - pad * span, hi + pad * span)
+
+
+def _d1(f: Any, x0: float) -> float:
+    h = 1e-4 * max(1.0, abs(x0))
+    return (_at(f, x0 + h) - _at(f, x0 - h)) / (2 * h)
+
+
+def _d2(f: Any, x0: float) -> float:
+    h = 1e-3 * max(1.0, abs(x0))
+    return (_at(f, x0 + h) - 2 * _at(f, x0) + _at(f, x0 - h)) / (h * h)
+
+
+def _arrow(ax: Any, start: Any, end: Any, color: str, lw: float = 2, ls: str = "-") -> None:
+    ax.annotate("", xy=(float(end[0]), float(end[1])), xytext=(float(start[0]), float(start[1])),
+                arrowprops={"arrowstyle": "-|>", "color": color, "lw": lw, "ls": ls,
+                            "shrinkA": 0, "shrinkB": 0})
+
+
+# ---------------------------------------------------------------------------
+# optimization
+
+
+@figure("convex_chord")
+def convex_chord(ax: Any, f: Any = None, x1: float = -1.5, x2: float = 1.0, lam: Any = None,
+                 xmin: Any = None, xmax: Any = None) -> None:
+    """A function with the chord between two of its points; for a convex function the chord lies above the graph."""
+    if f is None:
+        def f(x: Any) -> Any:
+            return np.exp(0.8 * np.asarray(x, dtype=float))
+    x1, x2 = float(x1), float(x2)
+    w = abs(x2 - x1) or 1.0
+    lo = min(x1, x2) - 0.45 * w if xmin is None else float(xmin)
+    hi = max(x1, x2) + 0.45 * w if xmax is None else float(xmax)
+    x = np.linspace(lo, hi, 400)
+    y = _y(f, x)
+    y1, y2 = _at(f, x1), _at(f, x2)
+    xs = np.linspace(min(x1, x2), max(x1, x2), 200)
+    chord = y1 + (y2 - y1) * (xs - x1) / (x2 - x1)
+    fx = _y(f, xs)
+    ax.fill_between(xs, fx, chord, color=ORANGE, alpha=0.18, linewidth=0)
+    ax.plot(x, y, color=BLUE, linewidth=2, label="f")
+    ax.plot([x1, x2], [y1, y2], color=ORANGE, linewidth=1.8, label="chord")
+    ax.plot([x1, x2], [y1, y2], "o", color=ORANGE, zorder=3)
+    if lam is not None:
+        xl = float(lam) * x1 + (1 - float(lam)) * x2
+        yc = float(lam) * y1 + (1 - float(lam)) * y2
+        ax.vlines(xl, min(yc, _at(f, xl)), max(yc, _at(f, xl)), color=RED, linestyle=":", linewidth=1.2)
+        ax.plot([xl], [yc], "o", color=RED, markersize=4, zorder=4)
+        ax.plot([xl], [_at(f, xl)], "o", color=RED, markersize=4, zorder=4)
+    _ylim_from(ax, y, chord)
+    ax.set_xlim(lo, hi)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    style_axes(ax)
+
+
+@figure("newton_quadratic_model")
+def newton_quadratic_model(ax: Any, f: Any, x0: float, xmin: Any = None, xmax: Any = None) -> None:
+    """A function, its second-order Taylor model at x0 (dashed) and the model's minimizer: the Newton step."""
+    x0 = float(x0)
+    d1, d2 = _d1(f, x0), _d2(f, x0)
+    x1 = x0 - d1 / d2 if d2 > 0 else None
+    ends = [x0] + ([x1] if x1 is not None else [])
+    lo = min(ends) - 1.5 if xmin is None else float(xmin)
+    hi = max(ends) + 1.5 if xmax is None else float(xmax)
+    x = np.linspace(lo, hi, 400)
+    y = _y(f, x)
+    f0 = _at(f, x0)
+    model = f0 + d1 * (x - x0) + 0.5 * d2 * (x - x0) ** 2
+    ax.plot(x, y, color=BLUE, linewidth=2, label="f")
+    ax.plot(x, model, color=ORANGE, linewidth=1.6, linestyle="--", label="quadratic model at x₀")
+    ax.plot([x0], [f0], "o", color=GRAY, zorder=3)
+    _ylim_from(ax, y)
+    ymin = ax.get_ylim()[0]
+    ax.annotate("x₀", (x0, ymin), textcoords="offset points", xytext=(0, 4), ha="center",
+                color=GRAY, fontsize=9)
+    if x1 is not None:
+        m1 = f0 + d1 * (x1 - x0) + 0.5 * d2 * (x1 - x0) ** 2
+        ax.plot([x1], [m1], "o", color=RED, zorder=3)
+        ax.vlines(x1, ymin, max(m1, _at(f, x1)), color=RED, linestyle=":", linewidth=1)
+        ax.annotate("x₁", (x1, ymin), textcoords="offset points", xytext=(0, 4), ha="center",
+                    color=RED, fontsize=9)
+    ax.set_xlim(lo, hi)
+    ax.legend(loc="upper center", fontsize=8, frameon=False)
+    style_axes(ax, origin=False)
+
+
+@figure("newton_tangent_root")
+def newton_tangent_root(ax: Any, f: Any, x0: float, steps: float = 2, xmin: Any = None,
+                        xmax: Any = None) -> None:
+    """Newton's method for a root: follow the tangent at x_k down to the axis to get x_(k+1)."""
+    xs = [float(x0)]
+    for _ in range(int(steps)):
+        d = _d1(f, xs[-1])
+        if d == 0:
+            break
+        xs.append(xs[-1] - _at(f, xs[-1]) / d)
+    w = (max(xs) - min(xs)) or 1.0
+    lo = min(xs) - 0.35 * w if xmin is None else float(xmin)
+    hi = max(xs) + 0.35 * w if xmax is None else float(xmax)
+    x = np.linspace(lo, hi, 400)
+    y = _y(f, x)
+    ax.plot(x, y, color=BLUE, linewidth=2, label="g")
+    for k in range(len(xs) - 1):
+        xa, xb = xs[k], xs[k + 1]
+        ya = _at(f, xa)
+        ax.plot([xa, xb], [ya, 0], color=ORANGE, linewidth=1.5, linestyle="--",
+                label="tangent" if k == 0 else None)
+        ax.vlines(xa, 0, ya, color=GRAY, linestyle=":", linewidth=1)
+        ax.plot([xa], [ya], "o", color=ORANGE, markersize=4, zorder=3)
+    for k, xk in enumerate(xs):
+        ax.plot([xk], [0], "o", color=RED, markersize=4, zorder=4)
+        ax.annotate(f"x{'₀₁₂₃₄₅'[k] if k < 6 else k}", (xk, 0), textcoords="offset points",
+                    xytext=(0, -13 if k % 2 == 0 else 5), ha="center", color=RED, fontsize=9)
+    _ylim_from(ax, y, np.array([0.0]))
+    ax.set_xlim(lo, hi)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    style_axes(ax)
+
+
+def _quad_grid(A: np.ndarray, b: np.ndarray, cx: float, cy: float, span: float) -> tuple[Any, Any, Any]:
+    xs = np.linspace(cx - span, cx + span, 161)
+    ys = np.linspace(cy - span, cy + span, 161)
+    X, Y = np.meshgrid(xs, ys)
+    Z = 0.5 * (A[0, 0] * X**2 + 2 * A[0, 1] * X * Y + A[1, 1] * Y**2) - b[0] * X - b[1] * Y
+    return X, Y, Z
+
+
+@figure("newton_vs_gradient", size=(4.0, 3.4))
+def newton_vs_gradient(ax: Any, A: Any, b: Any, x0: Any) -> None:
+    """Level sets of a quadratic: the negative gradient (orange) misses the center, the Newton step (red) lands on it."""
+    A = np.asarray(A, dtype=float)
+    b, p0 = _vec(b), _vec(x0)
+    xstar = np.linalg.solve(A, b)
+    newton = xstar - p0
+    r = float(np.hypot(*newton)) or 1.0
+    span = 0.8 * r + 1.0
+    c = (p0 + xstar) / 2
+    X, Y, Z = _quad_grid(A, b, c[0], c[1], span)
+    levels = np.quantile(Z, np.linspace(0.0, 0.7, 10) ** 2)
+    ax.contour(X, Y, Z, levels=np.unique(levels), colors=GRAY, linewidths=0.7, linestyles="solid")
+    g = A @ p0 - b
+    gn = float(np.hypot(*g)) or 1.0
+    _arrow(ax, p0, p0 - r * g / gn, ORANGE)
+    _arrow(ax, p0, xstar, RED)
+    ax.plot([p0[0]], [p0[1]], "o", color=BLUE, zorder=4)
+    ax.plot([], [], color=ORANGE, lw=2, label="−∇f (scaled)")
+    ax.plot([], [], color=RED, lw=2, label="Newton step")
+    ax.set_xlim(c[0] - span, c[0] + span)
+    ax.set_ylim(c[1] - span, c[1] + span)
+    ax.set_aspect("equal")
+    ax.legend(loc="upper left", fontsize=7, frameon=True, framealpha=0.8)
+    style_axes(ax, origin=False)
+
+
+@figure("momentum_paths", size=(4.0, 3.2))
+def momentum_paths(ax: Any, a: float = 1, b: float = 8, eta: float = 0.2, beta: float = 0.7,
+                   x0: float = -4, y0: float = 1.5, steps: float = 30) -> None:
+    """Gradient descent (orange) zig-zags across an elongated quadratic; momentum (blue) moves along the valley."""
+    a, b, eta, beta = float(a), float(b), float(eta), float(beta)
+    start = np.array([float(x0), float(y0)])
+    scale = np.array([a, b])
+
+    def run(mom: float) -> np.ndarray:
+        p, v, path = start.copy(), np.zeros(2), [start.copy()]
+        for _ in range(int(steps)):
+            v = mom * v - eta * scale * p
+            p = p + v
+            path.append(p.copy())
+        return np.array(path)
+
+    gd, hb = run(0.0), run(beta)
+    m = max(abs(start[0]), abs(start[1]), 1.0) * 1.15
+    X, Y = np.meshgrid(np.linspace(-m, m, 161), np.linspace(-m, m, 161))
+    Z = 0.5 * (a * X**2 + b * Y**2)
+    ax.contour(X, Y, Z, levels=np.quantile(Z, np.linspace(0.01, 0.6, 9) ** 2), colors=GRAY,
+               linewidths=0.6)
+    ax.plot(gd[:, 0], gd[:, 1], "-o", color=ORANGE, markersize=2.5, linewidth=1.2, label="gradient descent")
+    ax.plot(hb[:, 0], hb[:, 1], "-o", color=BLUE, markersize=2.5, linewidth=1.2, label=f"momentum β = {_frac(beta)}")
+    ax.plot([start[0]], [start[1]], "o", color=RED, zorder=4)
+    ax.plot([0], [0], "*", color=GREEN, markersize=9, zorder=4)
+    ax.set_xlim(-m, m)
+    ax.set_ylim(-m, m)
+    ax.set_aspect("equal")
+    ax.legend(loc="lower left", fontsize=7, frameon=True, framealpha=0.8)
+    style_axes(ax, origin=False)
+
+
+@figure("lagrange_tangency", size=(4.0, 3.4))
+def lagrange_tangency(ax: Any, f: Any, p: float, q: float, c: float, xs: float, ys: float,
+                      span: Any = None) -> None:
+    """Level sets of f and the constraint line px + qy = c; at the optimum a level set touches the line and ∇f ∥ ∇g."""
+    p, q, c, xs, ys = float(p), float(q), float(c), float(xs), float(ys)
+    s = max(1.5, 1.3 * max(abs(xs), abs(ys)) + 0.8) if span is None else float(span)
+    cx, cy = xs / 2, ys / 2
+    gx = np.linspace(cx - s, cx + s, 181)
+    gy = np.linspace(cy - s, cy + s, 181)
+    X, Y = np.meshgrid(gx, gy)
+    Z = np.broadcast_to(np.asarray(f(X, Y), dtype=float), X.shape)
+    fstar = float(np.asarray(f(np.array(xs), np.array(ys)), dtype=float))
+    zmin = float(np.min(Z))
+    levels = zmin + (fstar - zmin) * np.array([0.12, 0.4, 1.8, 3.0, 4.5])
+    ax.contour(X, Y, Z, levels=np.sort(levels), colors=GRAY, linewidths=0.7, linestyles="solid")
+    ax.contour(X, Y, Z, levels=[fstar], colors=ORANGE, linewidths=1.8, linestyles="solid")
+    if abs(q) > 1e-12:
+        ax.plot(gx, (c - p * gx) / q, color=GREEN, linewidth=2)
+    else:
+        ax.axvline(c / p, color=GREEN, linewidth=2)
+    h = 1e-5
+    fxv = float((np.asarray(f(np.array(xs + h), np.array(ys))) - np.asarray(f(np.array(xs - h), np.array(ys)))) / (2 * h))
+    fyv = float((np.asarray(f(np.array(xs), np.array(ys + h))) - np.asarray(f(np.array(xs), np.array(ys - h)))) / (2 * h))
+    L = 0.35 * s
+    gf = np.array([fxv, fyv])
+    gg = np.array([p, q])
+    if np.hypot(*gf) > 0:
+        _arrow(ax, (xs, ys), (xs + L * gf[0] / np.hypot(*gf), ys + L * gf[1] / np.hypot(*gf)), RED, lw=3)
+    _arrow(ax, (xs, ys), (xs + 0.6 * L * gg[0] / np.hypot(*gg), ys + 0.6 * L * gg[1] / np.hypot(*gg)),
+           PURPLE, lw=1.3)
+    ax.plot([xs], [ys], "o", color=RED, zorder=4)
+    ax.plot([], [], color=GREEN, lw=2, label="constraint")
+    ax.plot([], [], color=RED, lw=2, label="∇f")
+    ax.plot([], [], color=PURPLE, lw=1.5, label="∇g")
+    ax.set_xlim(cx - s, cx + s)
+    ax.set_ylim(cy - s, cy + s)
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", fontsize=7, frameon=True, framealpha=0.85)
+    style_axes(ax)
+
+
+def _touch(boundary: np.ndarray, center: np.ndarray, M: np.ndarray) -> tuple[np.ndarray, float]:
+    d = boundary - center
+    vals = np.einsum("ij,jk,ik->i", d, M, d)
+    i = int(np.argmin(vals))
+    return boundary[i], float(vals[i])
+
+
+@figure("l1_l2_regions", size=(4.4, 2.6))
+def l1_l2_regions(ax: Any, cx: float = 1.5, cy: float = 2.2) -> None:
+    """Loss level sets meeting the L1 ball at a corner (sparse, left) and the L2 ball at a generic point (right)."""
+    center = np.array([float(cx), float(cy)])
+    th = np.deg2rad(25)
+    R = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+    M = R @ np.diag([1.0, 3.5]) @ R.T
+    t = np.linspace(0, 2 * np.pi, 4001)
+    circle = np.stack([np.cos(t), np.sin(t)], axis=1)
+    diamond = circle / (np.abs(circle[:, :1]) + np.abs(circle[:, 1:]))
+    shift = np.array([4.6, 0.0])
+    for region, off, name in ((diamond, np.zeros(2), "L1: |w₁| + |w₂| ≤ t"),
+                              (circle, shift, "L2: w₁² + w₂² ≤ t²")):
+        ax.fill(region[:, 0] + off[0], region[:, 1] + off[1], color=BLUE, alpha=0.25)
+        ax.plot(region[:, 0] + off[0], region[:, 1] + off[1], color=BLUE, linewidth=1.2)
+        pt, level = _touch(region, center, M)
+        gx = np.linspace(-1.6, 4.0, 161)
+        gy = np.linspace(-1.5, 4.0, 161)
+        X, Y = np.meshgrid(gx, gy)
+        D = np.stack([X - center[0], Y - center[1]], axis=-1)
+        Z = np.einsum("...i,ij,...j->...", D, M, D)
+        ax.contour(X + off[0], Y + off[1], Z, levels=level * np.array([0.15, 0.45]), colors=GRAY,
+                   linewidths=0.7)
+        ax.contour(X + off[0], Y + off[1], Z, levels=[level], colors=ORANGE, linewidths=1.6)
+        ax.plot([center[0] + off[0]], [center[1] + off[1]], "+", color=GRAY, markersize=7)
+        ax.plot([pt[0] + off[0]], [pt[1] + off[1]], "o", color=RED, zorder=4)
+        ax.plot([off[0] - 1.6, off[0] + 3.6], [0, 0], color=GRAY, linewidth=0.7)
+        ax.plot([off[0], off[0]], [-1.5, 3.8], color=GRAY, linewidth=0.7)
+        ax.text(off[0] + 1.0, -1.3, name, ha="center", va="top", fontsize=8)
+    ax.set_xlim(-1.7, 8.4)
+    ax.set_ylim(-1.7, 3.9)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+@figure("ridge_fit")
+def ridge_fit(ax: Any, xs: Any, ys: Any, lam: float) -> None:
+    """Data through the origin with the least-squares line (orange) and the flatter ridge line (blue)."""
+    x, y = _vec(xs), _vec(ys)
+    lam = float(lam)
+    w_ols = float(x @ y / (x @ x))
+    w_ridge = float(x @ y / (x @ x + lam))
+    m = max(float(np.max(np.abs(x))), 1.0) * 1.3
+    g = np.linspace(-m, m, 50)
+    ax.plot(g, w_ols * g, color=ORANGE, linewidth=1.6, linestyle="--", label="least squares")
+    ax.plot(g, w_ridge * g, color=BLUE, linewidth=2, label=f"ridge, λ = {_num(lam)}")
+    ax.plot(x, y, "o", color=RED, zorder=3)
+    ax.set_xlim(-m, m)
+    _ylim_from(ax, y, w_ols * g)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    style_axes(ax)
+
+
+@figure("saddle_surface", projection="3d", size=(4.0, 3.4))
+def saddle_surface(ax: Any, f: Any = None, span: float = 2, cx: float = 0, cy: float = 0,
+                   points: Any = None) -> None:
+    """Surface of f(x, y) with its critical points marked (default: the saddle x² − y²)."""
+    if f is None:
+        def f(x: Any, y: Any) -> Any:
+            return np.asarray(x, dtype=float) ** 2 - np.asarray(y, dtype=float) ** 2
+    s, cx, cy = float(span), float(cx), float(cy)
+    ax.computed_zorder = False
+    X, Y = np.meshgrid(np.linspace(cx - s, cx + s, 45), np.linspace(cy - s, cy + s, 45))
+    Z = np.broadcast_to(np.asarray(f(X, Y), dtype=float), X.shape)
+    ax.plot_surface(X, Y, Z, cmap="coolwarm", linewidth=0.2, edgecolor="#555555", alpha=0.75,
+                    antialiased=True, rstride=2, cstride=2)
+    if points is not None:
+        pts = np.atleast_2d(np.asarray(points, dtype=float))
+        if pts.shape[1] != 2 and pts.shape[0] == 2:
+            pts = pts.T
+        zs = np.asarray(f(pts[:, 0], pts[:, 1]), dtype=float)
+        zs = np.broadcast_to(zs, (pts.shape[0],))
+        ax.scatter(pts[:, 0], pts[:, 1], zs, color="black", edgecolors="white", s=40, linewidths=1,
+                   depthshade=False, zorder=10)
+    ax.set_xlabel("x", labelpad=-8)
+    ax.set_ylabel("y", labelpad=-8)
+    ax.tick_params(labelsize=6, pad=-2)
+    ax.view_init(elev=28, azim=-55)
+    for pane in (ax.xaxis.pane, ax.yaxis.pane, ax.zaxis.pane):
+        pane.set_alpha(0.0)
+
+
+@figure("shell_fraction")
+def shell_fraction(ax: Any, eps: float = 0.1, d: Any = None, dmax: Any = None) -> None:
+    """Fraction 1 − (1 − ε)^d of a d-ball's volume lying within ε of its surface, against the dimension d."""
+    eps = float(eps)
+    d_half = math.ceil(math.log(0.5) / math.log(1 - eps))
+    top = int(dmax) if dmax is not None else max(3 * d_half, (int(d) + 5) if d is not None else 0, 12)
+    ds = np.arange(1, top + 1)
+    frac = 1 - (1 - eps) ** ds
+    ax.plot(ds, frac, "-", color=BLUE, linewidth=2)
+    ax.axhline(0.5, color=GRAY, linestyle="--", linewidth=1)
+    if d is not None:
+        dv = int(d)
+        fv = 1 - (1 - eps) ** dv
+        ax.plot([dv], [fv], "o", color=RED, zorder=3)
+        ax.vlines(dv, 0, fv, color=RED, linestyle=":", linewidth=1)
+    ax.set_xlim(0, top + 1)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("dimension d")
+    ax.set_ylabel(f"volume fraction in shell (ε = {_frac(eps)})")
+    style_axes(ax, origin=False)
+
+
+@figure("ball_cube_ratio")
+def ball_cube_ratio(ax: Any, dmax: float = 12) -> None:
+    """Volume of the ball inscribed in the unit cube, as a fraction of the cube, collapses with the dimension."""
+    ds = np.arange(1, int(dmax) + 1)
+    ratio = np.array([math.pi ** (d / 2) / math.gamma(d / 2 + 1) / 2**d for d in ds])
+    ax.bar(ds, ratio, color=BLUE, width=0.7)
+    ax.set_yscale("log")
+    ax.set_xticks(ds)
+    ax.set_xlabel("dimension d")
+    ax.set_ylabel("ball volume / cube volume")
+    for d, r in zip(ds[:4], ratio[:4], strict=True):
+        ax.annotate(f"{r:.2f}", (d, r), textcoords="offset points", xytext=(0, 2), ha="center", fontsize=7)
+    style_axes(ax, origin=False)
+
+
+# ---------------------------------------------------------------------------
+# deep learning
+
+
+@figure("tanh_and_derivative")
+def tanh_and_derivative(ax: Any) -> None:
+    """tanh and its derivative 1 − tanh², which peaks at 1 for x = 0."""
+    x = np.linspace(-4, 4, 601)
+    t = np.tanh(x)
+    ax.plot(x, t, color=BLUE, linewidth=2, label="tanh(x)")
+    ax.plot(x, 1 - t**2, color=ORANGE, linewidth=2, linestyle="--", label="tanh'(x)")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    style_axes(ax)
+
+
+@figure("softmax_bars")
+def softmax_bars(ax: Any, z: Any, y: Any = None) -> None:
+    """Softmax probabilities of the logits z (labels show the logits); the true class is orange."""
+    z = _vec(z)
+    p = np.exp(z - z.max())
+    p = p / p.sum()
+    k = np.arange(1, len(z) + 1)
+    colors = [BLUE] * len(z)
+    if y is not None:
+        colors[int(y)] = ORANGE
+    ax.bar(k, p, color=colors, width=0.6)
+    for ki, pi in zip(k, p, strict=True):
+        ax.annotate(_frac(pi), (ki, pi), textcoords="offset points", xytext=(0, 2), ha="center", fontsize=8)
+    ax.set_xticks(k)
+    ax.set_xticklabels([f"{i}\nz = {zi:.2f}" for i, zi in zip(k, z, strict=True)], fontsize=7)
+    ax.set_ylim(0, min(1.0, float(p.max()) * 1.25) + 0.02)
+    ax.set_ylabel("softmax probability")
+    style_axes(ax, origin=False)
+
+
+def _box_row(ax: Any, x0: float, y0: float, values: Any, color: str, label: str | None = None,
+             hatch: bool = False) -> None:
+    for i, v in enumerate(values):
+        ax.add_patch(_rect(x0 + i, y0, color))
+        ax.text(x0 + i + 0.5, y0 + 0.5, v if isinstance(v, str) else _num(v), ha="center",
+                va="center", fontsize=9)
+    if label:
+        ax.text(x0 - 0.2, y0 + 0.5, label, ha="right", va="center", fontsize=9)
+
+
+def _rect(x: float, y: float, color: str) -> Any:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), 1, 1, facecolor=color, alpha=0.25, edgecolor=color, linewidth=1.2)
+
+
+@figure("conv1d_diagram", size=(4.2, 2.2))
+def conv1d_diagram(ax: Any, x: Any, w: Any, show_output: float = 0) -> None:
+    """Sliding a kernel w over an input x (valid, stride 1): each output is a dot product with one window."""
+    xv, wv = _vec(x), _vec(w)
+    n, k = len(xv), len(wv)
+    out = np.correlate(xv, wv, mode="valid")
+    _box_row(ax, 0, 2.2, xv, BLUE, "x")
+    _box_row(ax, 0, 0.9, wv, ORANGE, "w")
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(Rectangle((0, 2.2), k, 1, fill=False, edgecolor=RED, linewidth=2))
+    ax.add_patch(Rectangle((1, 2.2), k, 1, fill=False, edgecolor=RED, linewidth=1, linestyle="--"))
+    vals = [v for v in out] if show_output else ["?"] * len(out)
+    _box_row(ax, 0, -0.4, vals, GREEN, "y")
+    ax.annotate("", xy=(0.5, 0.6), xytext=(k / 2, 2.15),
+                arrowprops={"arrowstyle": "-|>", "color": RED, "lw": 1})
+    ax.text(n + 0.2, 0.1, "yᵢ = Σⱼ wⱼ xᵢ₊ⱼ", fontsize=8, ha="left", va="center")
+    ax.set_xlim(-1.0, n + 3.3)
+    ax.set_ylim(-0.6, 3.4)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+@figure("rnn_cobweb")
+def rnn_cobweb(ax: Any, w: float = 2, b: float = 0, x0: float = 0.2, steps: float = 12,
+               linear: float = 0, xmin: Any = None, xmax: Any = None) -> None:
+    """Cobweb plot of h_(t+1) = F(h_t), F(h) = tanh(wh + b) or wh + b: iterates bounce between F and the diagonal."""
+    w, b, x0 = float(w), float(b), float(x0)
+
+    def F(h: Any) -> Any:
+        h = np.asarray(h, dtype=float)
+        return w * h + b if linear else np.tanh(w * h + b)
+
+    path = [x0]
+    for _ in range(int(steps)):
+        path.append(float(F(path[-1])))
+        if abs(path[-1]) > 1e6:
+            break
+    if linear:
+        fixed = [b / (1 - w)] if w != 1 else []
+        pts = [x0, *fixed, *path[:6]]
+        lo = min(pts) - 1.0 if xmin is None else float(xmin)
+        hi = max(pts) + 1.0 if xmax is None else float(xmax)
+    else:
+        lo = -1.4 if xmin is None else float(xmin)
+        hi = 1.4 if xmax is None else float(xmax)
+        g = np.linspace(lo, hi, 4001)
+        r = F(g) - g
+        fixed = []
+        for i in np.nonzero(np.sign(r[:-1]) * np.sign(r[1:]) <= 0)[0]:
+            a_, b_ = g[i], g[i + 1]
+            for _ in range(60):
+                mid = (a_ + b_) / 2
+                if (F(a_) - a_) * (F(mid) - mid) <= 0:
+                    b_ = mid
+                else:
+                    a_ = mid
+            if not fixed or abs(fixed[-1] - a_) > 1e-6:
+                fixed.append(float((a_ + b_) / 2))
+    h = np.linspace(lo, hi, 400)
+    ax.plot(h, F(h), color=BLUE, linewidth=2, label="F(h)")
+    ax.plot(h, h, color=GRAY, linewidth=1, linestyle="--", label="h")
+    cx, cy = [path[0]], [lo if lo > 0 or hi < 0 else 0.0]
+    for t in range(len(path) - 1):
+        cx += [path[t], path[t + 1]]
+        cy += [path[t + 1], path[t + 1]]
+    ax.plot(cx, cy, color=ORANGE, linewidth=1.2)
+    ax.plot([x0], [cy[0]], "o", color=ORANGE, markersize=4)
+    for fp in fixed:
+        eps = 1e-5
+        slope = float((F(fp + eps) - F(fp - eps)) / (2 * eps))
+        stable = abs(slope) < 1
+        ax.plot([fp], [fp], "o", markersize=6, zorder=4, color=GREEN if stable else RED,
+                markerfacecolor=GREEN if stable else "white")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+    ax.set_xlabel("hₜ")
+    ax.set_ylabel("hₜ₊₁")
+    ax.legend(loc="upper left", fontsize=7, frameon=False)
+    style_axes(ax)
+
+
+@figure("markov_diagram", size=(4.0, 2.8))
+def markov_diagram(ax: Any, P: Any, rewards: Any = None) -> None:
+    """State diagram of a Markov chain: arrows labelled with transition probabilities (rewards under the states)."""
+    from matplotlib.patches import Circle, FancyArrowPatch
+
+    M = np.asarray(P, dtype=float)
+    n = M.shape[0]
+    if n == 2:
+        pos = np.array([[-1.3, 0.0], [1.3, 0.0]])
+    else:
+        ang = np.pi / 2 + 2 * np.pi * np.arange(n) / n
+        pos = 1.5 * np.stack([np.cos(ang), np.sin(ang)], axis=1)
+        pos[:, 1] -= 0.2
+    rad = 0.38
+    r = None if rewards is None else _vec(rewards)
+    for i in range(n):
+        ax.add_patch(Circle(tuple(pos[i]), rad, facecolor=BLUE, alpha=0.2, edgecolor=BLUE, lw=1.5))
+        ax.text(pos[i][0], pos[i][1], str(i + 1), ha="center", va="center", fontsize=11)
+        if r is not None:
+            ax.text(pos[i][0], pos[i][1] - rad - 0.12, f"r = {_num(r[i])}", ha="center", va="top",
+                    fontsize=8, color=GREEN)
+    center = pos.mean(axis=0)
+    for i in range(n):
+        for j in range(n):
+            pij = M[i, j]
+            if pij <= 1e-12:
+                continue
+            if i == j:
+                out = pos[i] - center
+                out = out / (np.hypot(*out) or 1.0) if n > 2 else np.array([np.sign(pos[i][0]), 0.0])
+                # loop on the outer side of the state
+                perp = np.array([-out[1], out[0]])
+                a = pos[i] + rad * (0.8 * out + 0.6 * perp)
+                bpt = pos[i] + rad * (0.8 * out - 0.6 * perp)
+                ax.add_patch(FancyArrowPatch(tuple(a), tuple(bpt), connectionstyle="arc3,rad=-1.9",
+                                             arrowstyle="-|>", mutation_scale=9, color=GRAY, lw=1.1))
+                lab = pos[i] + out * (rad + 0.55)
+                ax.text(lab[0], lab[1], _frac(pij), ha="center", va="center", fontsize=8, color=RED)
+                continue
+            d = pos[j] - pos[i]
+            u = d / np.hypot(*d)
+            perp = np.array([-u[1], u[0]])
+            a = pos[i] + rad * u + 0.12 * perp
+            bpt = pos[j] - rad * u + 0.12 * perp
+            ax.add_patch(FancyArrowPatch(tuple(a), tuple(bpt), connectionstyle="arc3,rad=0.25",
+                                         arrowstyle="-|>", mutation_scale=10, color=GRAY, lw=1.1))
+            mid = (pos[i] + pos[j]) / 2 - perp * 0.42
+            ax.text(mid[0], mid[1], _frac(pij), ha="center", va="center", fontsize=8, color=RED)
+    ax.set_xlim(-2.6, 2.6)
+    ax.set_ylim(-1.75, 1.75) if n == 2 else ax.set_ylim(-2.1, 2.1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+@figure("vanishing_product")
+def vanishing_product(ax: Any, factor: float = 0.25, depth: float = 20, threshold: Any = None) -> None:
+    """Size of a gradient after L layers that each multiply it by a factor: straight lines on a log scale."""
+    L = np.arange(0, int(depth) + 1)
+    fac = abs(float(factor))
+    refs = [(fac, BLUE, f"factor {_frac(fac)}")]
+    if abs(fac - 0.25) > 1e-9:
+        refs.append((0.25, GRAY, "factor 1/4 (sigmoid max)"))
+    if fac < 1:
+        refs.append((1.0, GREEN, "factor 1"))
+    for v, col, lab in refs:
+        ax.plot(L, v ** L.astype(float), "-o" if col == BLUE else "--", color=col, markersize=3,
+                linewidth=2 if col == BLUE else 1, label=lab)
+    if threshold is not None:
+        ax.axhline(float(threshold), color=RED, linestyle=":", linewidth=1.2,
+                   label=f"threshold {_frac(float(threshold), 10000)}")
+    ax.set_yscale("log")
+    ax.set_xlabel("depth L")
+    ax.set_ylabel("gradient factor")
+    ax.legend(loc="lower left", fontsize=7, frameon=False)
+    style_axes(ax, origin=False)
+
+
+@figure("dropout_mask", size=(4.0, 2.0))
+def dropout_mask(ax: Any, h: Any, mask: Any, p: Any = None, scaled: float = 0) -> None:
+    """A layer's activations with a dropout mask: crossed-out units are dropped; kept ones are scaled by 1/(1 − p)."""
+    from matplotlib.patches import Circle
+
+    hv, mv = _vec(h), _vec(mask)
+    n = len(hv)
+    for i in range(n):
+        x = 1.2 * i
+        kept = mv[i] > 0.5
+        ax.add_patch(Circle((x, 1.0), 0.42, facecolor=BLUE if kept else GRAY, alpha=0.25 if kept else 0.15,
+                            edgecolor=BLUE if kept else GRAY, lw=1.5))
+        ax.text(x, 1.0, _num(hv[i]), ha="center", va="center", fontsize=9,
+                color="black" if kept else GRAY)
+        if not kept:
+            ax.plot([x - 0.3, x + 0.3], [0.7, 1.3], color=RED, lw=2)
+            ax.plot([x - 0.3, x + 0.3], [1.3, 0.7], color=RED, lw=2)
+        ax.text(x, 0.3, f"m = {int(kept)}", ha="center", va="center", fontsize=8,
+                color=GREEN if kept else RED)
+        if scaled and p is not None:
+            ax.text(x, -0.3, _num(hv[i] * mv[i] / (1 - float(p))), ha="center", va="center", fontsize=9)
+    if scaled and p is not None:
+        ax.text(-0.7, -0.3, "out", ha="right", va="center", fontsize=8)
+    ax.text(-0.7, 1.0, "h", ha="right", va="center", fontsize=9)
+    ax.set_xlim(-1.4, 1.2 * (n - 1) + 0.7)
+    ax.set_ylim(-0.7 if scaled else -0.1, 1.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+@figure("gan_discriminator")
+def gan_discriminator(ax: Any, p_data: Any, p_g: Any) -> None:
+    """Data and generator probabilities per outcome (bars) and the optimal discriminator D* = p_data/(p_data + p_g) (red)."""
+    pd, pg = _vec(p_data), _vec(p_g)
+    k = np.arange(1, len(pd) + 1)
+    ax.bar(k - 0.18, pd, width=0.34, color=BLUE, label="p_data")
+    ax.bar(k + 0.18, pg, width=0.34, color=ORANGE, label="p_g")
+    dstar = pd / (pd + pg)
+    ax.plot(k, dstar, "o", color=RED, markersize=6, zorder=4, label="D*")
+    for ki, dv in zip(k, dstar, strict=True):
+        ax.annotate(_frac(dv), (ki, dv), textcoords="offset points", xytext=(9, 3), fontsize=8, color=RED)
+    ax.axhline(0.5, color=GRAY, linestyle=":", linewidth=1)
+    ax.set_xticks(k)
+    ax.set_xlabel("outcome x")
+    ax.set_ylim(0, 1.08)
+    ax.legend(loc="upper left", fontsize=7, frameon=False, ncol=3)
+    style_axes(ax, origin=False)
+
+
+@figure("gan_gaussians")
+def gan_gaussians(ax: Any, mu_g: float = 2.0, sigma_g: float = 1.0) -> None:
+    """Densities p_data = N(0, 1) and p_g, and the optimal discriminator D* = p_data/(p_data + p_g)."""
+    mu_g, sg = float(mu_g), float(sigma_g)
+    x = np.linspace(-4, mu_g + 4 * sg, 500)
+    pd = np.exp(-x**2 / 2) / np.sqrt(2 * np.pi)
+    pg = np.exp(-((x - mu_g) ** 2) / (2 * sg**2)) / (sg * np.sqrt(2 * np.pi))
+    ax.fill_between(x, pd, color=BLUE, alpha=0.25, linewidth=0)
+    ax.plot(x, pd, color=BLUE, linewidth=1.5, label="p_data")
+    ax.fill_between(x, pg, color=ORANGE, alpha=0.25, linewidth=0)
+    ax.plot(x, pg, color=ORANGE, linewidth=1.5, label="p_g")
+    ax.plot(x, pd / (pd + pg), color=RED, linewidth=2, label="D*")
+    ax.axhline(0.5, color=GRAY, linestyle=":", linewidth=1)
+    ax.set_ylim(0, 1.05)
+    ax.legend(loc="center right", fontsize=8, frameon=False)
+    style_axes(ax, origin=False)
