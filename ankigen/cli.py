@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         cli.main(args=argv, prog_name="ankigen", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
+        click.echo("interrupted; nothing was written", err=True)
         sys.exit(130)
     except click.ClickException as e:
         e.show()

@@ -66,6 +66,14 @@ _NODE_NAMES = {
     ast.LShift: "'<<'",
     ast.RShift: "'>>'",
     ast.Invert: "'~'",
+    ast.Add: "'+'",
+    ast.Sub: "'-'",
+    ast.Mult: "'*'",
+    ast.Div: "'/'",
+    ast.Pow: "'**'",
+    ast.MatMult: "'@'",
+    ast.Mod: "'%'",
+    ast.FloorDiv: "'//'",
     ast.In: "'in'",
     ast.NotIn: "'not in'",
     ast.Is: "'is'",
@@ -225,6 +233,9 @@ class Evaluator:
         if isinstance(node, ast.BinOp):
             left, right = self._ev(node.left), self._ev(node.right)
             op = node.op
+            if isinstance(left, list | tuple | str) or isinstance(right, list | tuple | str):
+                raise ExprError(f"operator {_describe(op)} cannot be applied to a list",
+                                "use vec([...]) or Matrix([...]) for vectors and matrices")
             if isinstance(op, ast.Add):
                 return left + right
             if isinstance(op, ast.Sub):

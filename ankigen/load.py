@@ -187,11 +187,20 @@ def _check_template(ctx: _Ctx, pos: tuple[int, int], text: str, key: str, known:
         return
     from jinja2 import nodes
 
-    for node in ast_.find_all((nodes.Getattr, nodes.Getitem)):
-        attr = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", "")
-        if isinstance(attr, str) and attr.startswith("_"):
-            ctx.at(pos, f"template in {key} accesses '{attr}', which is not allowed",
-                   "templates may only show values, not their internals")
+    for node in ast_.find_all((nodes.Getattr, nodes.Getitem, nodes.Call)):
+        if isinstance(node, nodes.Getattr):
+            ctx.at(pos, f"template in {key} accesses attribute '{node.attr}', which is not allowed",
+                   "templates only show values: compute it under derived and write << name >>")
+            return
+        if isinstance(node, nodes.Call):
+            ctx.at(pos, f"template in {key} calls a function, which is not allowed",
+                   "templates only show values: compute it under derived and write << name >>")
+            return
+        arg = getattr(node, "arg", None)
+        index = getattr(arg, "value", None)
+        if not isinstance(index, int) or isinstance(index, bool):
+            ctx.at(pos, f"template in {key} indexes with something other than a whole number",
+                   "write << v[0] >>, or compute the value under derived")
             return
     for name in sorted(meta.find_undeclared_variables(ast_)):
         if name not in known:

@@ -74,9 +74,15 @@ def write_package(deck: BuiltDeck, output: Path, templates: Path, timestamp: flo
             tags=list(note.tags), due=due,
         ))
     pkg = genanki.Package(list(decks.values()))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    os.close(fd)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if output.is_dir():
+            raise IsADirectoryError(21, "it is a folder", str(output))
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+        os.close(fd)
+    except OSError as e:
+        raise UserError([Issue(f"cannot write {output}: {e.strerror or e}",
+                               hint="choose an output path in a writable folder")]) from e
     tmp = Path(tmp_name)
     db_fd, db_name = tempfile.mkstemp(suffix=".anki2")
     os.close(db_fd)

@@ -135,8 +135,9 @@ def secant_to_tangent(ax: Any, f: Any = None, x0: float = 1, h: float = 2,
     fn = _fn1(f) if f is not None else (lambda t: 0.5 * np.asarray(t, dtype=float) ** 2 + 0.5)
     x0, h = float(x0), float(h)
     hs = [h, h / 2, h / 4]
-    lo = min(x0, x0 + h) - 0.6 * abs(h) if xmin is None else float(xmin)
-    hi = max(x0, x0 + h) + 0.6 * abs(h) if xmax is None else float(xmax)
+    pad = max(1.2, 0.6 * abs(h))
+    lo = min(x0, x0 + h) - pad if xmin is None else float(xmin)
+    hi = max(x0, x0 + h) + pad if xmax is None else float(xmax)
     x = np.linspace(lo, hi, 400)
     y = fn(x)
     y0 = _scalar(fn(np.array([x0])))
@@ -213,7 +214,7 @@ def critical_points(ax: Any, f: Any = None, xmin: float = -2, xmax: float = 2,
         curves.append(d)
     styles = {"max": (RED, "v", "max"), "min": (GREEN, "^", "min"),
               "inflection": (ORANGE, "o", "stationary\ninflection")}
-    _ylim_from(ax, *curves)
+    _ylim_from(ax, *curves, pad=0.22)
     y_lo, y_hi = ax.get_ylim()
     for xc, kind in _stationary_points(fn, lo, hi):
         color, marker, label = styles[kind]

@@ -139,10 +139,10 @@ def projection_2d(ax: Any, a: Any, b: Any) -> None:
     d = b / np.sqrt(bb)
     line = np.outer([-3 * half, 3 * half], d)
     ax.plot(line[:, 0], line[:, 1], color=GRAY, linewidth=0.9, linestyle="--")
-    _arrow(ax, (0, 0), b, ORANGE, lw=2.2)
-    _arrow(ax, (0, 0), a, BLUE, lw=2.2)
     if float(np.hypot(*p)) > 1e-9:
-        _arrow(ax, (0, 0), p, GREEN, lw=2.6)
+        _arrow(ax, (0, 0), p, GREEN, lw=3.4, alpha=0.85)
+    _arrow(ax, (0, 0), b, ORANGE, lw=1.8)
+    _arrow(ax, (0, 0), a, BLUE, lw=2.2)
     if float(np.hypot(*r)) > 1e-9:
         _arrow(ax, p, a, RED, lw=1.6, ls="--")
         s = 0.06 * half

@@ -118,18 +118,25 @@ def newton_quadratic_model(ax: Any, f: Any, x0: float, xmin: Any = None, xmax: A
     ax.plot(x, y, color=BLUE, linewidth=2, label="f")
     ax.plot(x, model, color=ORANGE, linewidth=1.6, linestyle="--", label="quadratic model at x₀")
     ax.plot([x0], [f0], "o", color=GRAY, zorder=3)
-    _ylim_from(ax, y)
+    if x1 is not None:
+        m1 = f0 + d1 * (x1 - x0) + 0.5 * d2 * (x1 - x0) ** 2
+        gap = abs(f0 - m1) + 1e-9
+        ylo = min(m1, _at(f, x1), f0) - 0.8 * gap
+        yhi = max(f0, _at(f, x1), m1) + 1.2 * gap
+        ax.set_ylim(ylo - 0.12 * (yhi - ylo), yhi)
+    else:
+        _ylim_from(ax, y)
     ymin = ax.get_ylim()[0]
-    ax.annotate("x₀", (x0, ymin), textcoords="offset points", xytext=(0, 4), ha="center",
+    ax.annotate("x₀", (x0, f0), textcoords="offset points", xytext=(7, -10), ha="left",
                 color=GRAY, fontsize=9)
     if x1 is not None:
         m1 = f0 + d1 * (x1 - x0) + 0.5 * d2 * (x1 - x0) ** 2
         ax.plot([x1], [m1], "o", color=RED, zorder=3)
         ax.vlines(x1, ymin, max(m1, _at(f, x1)), color=RED, linestyle=":", linewidth=1)
-        ax.annotate("x₁", (x1, ymin), textcoords="offset points", xytext=(0, 4), ha="center",
+        ax.annotate("x₁", (x1, m1), textcoords="offset points", xytext=(0, -15), ha="center",
                     color=RED, fontsize=9)
     ax.set_xlim(lo, hi)
-    ax.legend(loc="upper center", fontsize=8, frameon=False)
+    ax.legend(loc="best", fontsize=8, frameon=True, framealpha=0.85)
     style_axes(ax, origin=False)
 
 
@@ -395,7 +402,7 @@ def ball_cube_ratio(ax: Any, dmax: float = 12) -> None:
     ax.set_yscale("log")
     ax.set_xticks(ds)
     ax.set_xlabel("dimension d")
-    ax.set_ylabel("ball volume / cube volume")
+    ax.set_ylabel("ball / cube volume", fontsize=8, labelpad=1)
     for d, r in zip(ds[:4], ratio[:4], strict=True):
         ax.annotate(f"{r:.2f}", (d, r), textcoords="offset points", xytext=(0, 2), ha="center", fontsize=7)
     style_axes(ax, origin=False)
@@ -463,7 +470,6 @@ def conv1d_diagram(ax: Any, x: Any, w: Any, show_output: float = 0) -> None:
     from matplotlib.patches import Rectangle
 
     ax.add_patch(Rectangle((0, 2.2), k, 1, fill=False, edgecolor=RED, linewidth=2))
-    ax.add_patch(Rectangle((1, 2.2), k, 1, fill=False, edgecolor=RED, linewidth=1, linestyle="--"))
     vals = [v for v in out] if show_output else ["?"] * len(out)
     _box_row(ax, 0, -0.4, vals, GREEN, "y")
     ax.annotate("", xy=(0.5, 0.6), xytext=(k / 2, 2.15),
@@ -546,8 +552,8 @@ def markov_diagram(ax: Any, P: Any, rewards: Any = None) -> None:
         pos = np.array([[-1.3, 0.0], [1.3, 0.0]])
     else:
         ang = np.pi / 2 + 2 * np.pi * np.arange(n) / n
-        pos = 1.5 * np.stack([np.cos(ang), np.sin(ang)], axis=1)
-        pos[:, 1] -= 0.2
+        pos = 1.7 * np.stack([np.cos(ang), np.sin(ang)], axis=1)
+        pos[:, 1] -= 0.3
     rad = 0.38
     r = None if rewards is None else _vec(rewards)
     for i in range(n):
@@ -577,14 +583,19 @@ def markov_diagram(ax: Any, P: Any, rewards: Any = None) -> None:
             d = pos[j] - pos[i]
             u = d / np.hypot(*d)
             perp = np.array([-u[1], u[0]])
-            a = pos[i] + rad * u + 0.12 * perp
-            bpt = pos[j] - rad * u + 0.12 * perp
-            ax.add_patch(FancyArrowPatch(tuple(a), tuple(bpt), connectionstyle="arc3,rad=0.25",
+            a = pos[i] + rad * (0.95 * u + 0.3 * perp)
+            bpt = pos[j] + rad * (-0.95 * u + 0.3 * perp)
+            ax.add_patch(FancyArrowPatch(tuple(a), tuple(bpt), connectionstyle="arc3,rad=-0.2",
                                          arrowstyle="-|>", mutation_scale=10, color=GRAY, lw=1.1))
-            mid = (pos[i] + pos[j]) / 2 - perp * 0.42
+            bend = 0.1 * float(np.hypot(*(bpt - a)))
+            mid = (a + bpt) / 2 + perp * (bend + 0.16)
             ax.text(mid[0], mid[1], _frac(pij), ha="center", va="center", fontsize=8, color=RED)
-    ax.set_xlim(-2.6, 2.6)
-    ax.set_ylim(-1.75, 1.75) if n == 2 else ax.set_ylim(-2.1, 2.1)
+    if n == 2:
+        ax.set_xlim(-2.6, 2.6)
+        ax.set_ylim(-1.75, 1.75)
+    else:
+        ax.set_xlim(-2.9, 2.9)
+        ax.set_ylim(-2.3, 2.45)
     ax.set_aspect("equal")
     ax.axis("off")
 
@@ -606,8 +617,13 @@ def vanishing_product(ax: Any, factor: float = 0.25, depth: float = 20, threshol
         ax.axhline(float(threshold), color=RED, linestyle=":", linewidth=1.2,
                    label=f"threshold {_frac(float(threshold), 10000)}")
     ax.set_yscale("log")
+    low = fac ** int(depth) if fac < 1 else 1.0
+    if threshold is not None:
+        low = min(low, float(threshold))
+    high = max(1.0, fac ** int(depth))
+    ax.set_ylim(max(low / 30, 1e-300), high * 3)
     ax.set_xlabel("depth L")
-    ax.set_ylabel("gradient factor")
+    ax.set_ylabel("gradient factor", fontsize=8, labelpad=1)
     ax.legend(loc="lower left", fontsize=7, frameon=False)
     style_axes(ax, origin=False)
 
