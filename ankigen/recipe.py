@@ -15,8 +15,16 @@ DEFAULT_RECIPE = "ml-math"
 MAX_VARIANTS = 100
 
 
+def display_path(path: Path) -> str:
+    """Paths in messages: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def load_recipe(path: Path) -> Recipe:
-    display = str(path)
+    display = display_path(path)
     data = load_yaml(path, display)
     col = Collector()
     if not isinstance(data, Map):
