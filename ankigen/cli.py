@@ -63,9 +63,15 @@ def cli(debug: bool) -> None:
 @click.option("--seed", type=click.IntRange(0), default=None, help="Seed for the numbers.")
 @click.option("-o", "--output", default=None, help="Output .apkg path.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: one per core).")
+@click.option("--no-cache", is_flag=True, help="Recompute every note; do not read or write the cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Cache folder (default: $ANKIGEN_CACHE_DIR or ~/.cache/ankigen).")
 @src_option
 def build(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int | None,
-          seed: int | None, output: str | None, quiet: bool, src: Path | None) -> None:
+          seed: int | None, output: str | None, quiet: bool, jobs: int | None, no_cache: bool,
+          cache_dir: Path | None, src: Path | None) -> None:
     """Build a deck: the default recipe, a recipe file, or --topics GLOB [GLOB...]."""
     from ankigen.pipeline import build as run
 
@@ -77,11 +83,12 @@ def build(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int | 
         raise click.UsageError("give one recipe, or topic globs after --topics")
     elif recipe_or_topics:
         recipe = recipe_or_topics[0]
-    result = run(recipe, topics, variants, seed, output, src, _progress_factory(quiet))
+    result = run(recipe, topics, variants, seed, output, src, _progress_factory(quiet), jobs,
+                 not no_cache, cache_dir)
     if not quiet:
         click.echo(f"wrote {result.output}: {result.notes} notes ({result.concepts} concepts, "
                    f"{result.clozes} clozes, {result.problems} problem variants) in "
-                   f"{result.topics} decks, {result.media} figures")
+                   f"{result.topics} decks, {result.media} figures; {result.cached} from cache")
 
 
 @cli.command(name="list")
@@ -169,6 +176,15 @@ def show(item_id: str, seed: int | None, slot: int, recipe: str | None, figure_o
             raise click.UsageError(f"{item_id} has no figure")
         figure_out.write_bytes(media.data)
         click.echo(f"figure written to {figure_out}")
+
+
+@cli.command(name="clear-cache")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None)
+def clear_cache(cache_dir: Path | None) -> None:
+    """Delete the build cache."""
+    from ankigen.cache import clear
+
+    click.echo(f"removed {clear(cache_dir)} cached notes")
 
 
 @cli.command()

@@ -39,6 +39,7 @@ class BuildResult:
     clozes: int
     media: int
     topics: int
+    cached: int = 0
 
 
 def load(project: Project) -> Library:
@@ -119,34 +120,132 @@ def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:
         return verify(solved, answer)
 
 
+@dataclass(frozen=True)
+class Job:
+    topic: Topic
+    item: Concept | Problem
+    slot: int
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _run_job(index: int) -> tuple[int, FinalNote | None, Media | None, tuple[Issue, ...]]:
+    """One note, start to finish; runs in a worker process (state inherited by fork) or inline."""
+    library: Library = _WORKER["library"]  # type: ignore[assignment]
+    recipe: Recipe = _WORKER["recipe"]  # type: ignore[assignment]
+    project: Project = _WORKER["project"]  # type: ignore[assignment]
+    job: Job = _WORKER["jobs"][index]  # type: ignore[index]
+    try:
+        if isinstance(job.item, Concept):
+            note, media = concept_note(library, job.topic, job.item, recipe.name, recipe.seed, project)
+        else:
+            note, media = problem_note(library, job.topic, job.item, recipe.name, recipe.seed,
+                                       job.slot, project)
+    except UserError as e:
+        return index, None, None, e.issues
+    return index, note, media, ()
+
+
+def _warm_up() -> None:
+    """Import the heavy modules once in the parent so forked workers share them."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.figure  # noqa: F401
+
+    from ankigen import exact, figures, numeric, render  # noqa: F401
+
+    render.environment()
+
+
+def default_workers() -> int:
+    import os
+
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
 def generate(library: Library, recipe: Recipe, project: Project,
-             progress: Progress | None = None) -> BuiltDeck:
-    """Produce every note of a recipe in memory (nothing is written here)."""
+             progress: Progress | None = None, workers: int = 1,
+             cache: object | None = None) -> BuiltDeck:
+    """Produce every note of a recipe in memory (nothing is written here).
+
+    With workers > 1 the notes are computed in forked processes; the result is
+    identical to the serial one. With a cache, unchanged notes are reused.
+    """
+    from ankigen import render
+    from ankigen.cache import Cache
+
     topics = select_topics(library, recipe)
-    col = Collector()
-    notes: list[FinalNote] = []
-    media: dict[str, Media] = {}
+    jobs: list[Job] = []
     for topic in topics:
-        jobs: list[tuple[Concept | Problem, int]] = [(c, 0) for c in topic.concepts]
-        jobs += [(p, slot) for slot in range(recipe.variants) for p in topic.problems]
-        for item, slot in jobs:
-            try:
-                if isinstance(item, Concept):
-                    note, m = concept_note(library, topic, item, recipe.name, recipe.seed, project)
-                else:
-                    note, m = problem_note(library, topic, item, recipe.name, recipe.seed, slot,
-                                           project)
-            except UserError as e:
-                col.extend(e.issues)
-                continue
-            finally:
+        jobs += [Job(topic, c, 0) for c in topic.concepts]
+        jobs += [Job(topic, p, slot) for slot in range(recipe.variants) for p in topic.problems]
+    results: list[tuple[FinalNote | None, Media | None, tuple[Issue, ...]]] = [(None, None, ())] * len(jobs)
+    keys: list[str] = []
+    pending: list[int] = []
+    store = cache if isinstance(cache, Cache) else None
+    for i, job in enumerate(jobs):
+        if store is not None:
+            deck = render.deck_name(recipe.name, area_title(library, job.topic.area), job.topic.title)
+            key = store.key(job.item.digest, deck, recipe.seed, job.slot)
+            keys.append(key)
+            hit = store.get(key)
+            if hit is not None:
+                results[i] = (hit[0], hit[1], ())
                 if progress:
                     progress(1)
-            notes.append(note)
-            if m is not None:
-                media[m.name] = m
+                continue
+        pending.append(i)
+
+    _WORKER.update(library=library, recipe=recipe, project=project, jobs=jobs)
+    try:
+        if workers > 1 and len(pending) > 1 and _can_fork():
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            _warm_up()
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+            try:
+                chunk = max(1, min(16, len(pending) // (workers * 8)))
+                for index, note, media, issues in pool.map(_run_job, pending, chunksize=chunk):
+                    results[index] = (note, media, issues)
+                    if progress:
+                        progress(1)
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
+        else:
+            for i in pending:
+                index, note, media, issues = _run_job(i)
+                results[index] = (note, media, issues)
+                if progress:
+                    progress(1)
+    finally:
+        _WORKER.clear()
+
+    col = Collector()
+    notes: list[FinalNote] = []
+    media_by_name: dict[str, Media] = {}
+    computed = set(pending)
+    for i, (note, media, issues) in enumerate(results):
+        col.extend(issues)
+        if note is None:
+            continue
+        if store is not None and i in computed and not issues:
+            store.put(keys[i], note, media)
+        notes.append(note)
+        if media is not None:
+            media_by_name[media.name] = media
     col.raise_if_any()
-    return BuiltDeck(recipe, tuple(notes), tuple(media[k] for k in sorted(media)))
+    return BuiltDeck(recipe, tuple(notes), tuple(media_by_name[k] for k in sorted(media_by_name)))
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def count_jobs(library: Library, recipe: Recipe) -> int:
@@ -189,7 +288,9 @@ def available_recipes(project: Project) -> list[str]:
 
 def build(recipe_arg: str | None = None, topics: Sequence[str] = (), variants: int | None = None,
           seed: int | None = None, output: str | None = None, src: Path | None = None,
-          progress_factory: Callable[[int], Progress] | None = None) -> BuildResult:
+          progress_factory: Callable[[int], Progress] | None = None, workers: int | None = None,
+          use_cache: bool = True, cache_dir: Path | None = None) -> BuildResult:
+    from ankigen.cache import Cache, default_dir
     from ankigen.package import write_package
 
     project = find_project(src)
@@ -197,11 +298,13 @@ def build(recipe_arg: str | None = None, topics: Sequence[str] = (), variants: i
     recipe, out = resolve_recipe(project, recipe_arg, topics, variants, seed, output)
     _check_output_path(out, project)
     progress = progress_factory(count_jobs(library, recipe)) if progress_factory else None
-    deck = generate(library, recipe, project, progress)
+    cache = Cache(cache_dir or default_dir(), project.templates) if use_cache else None
+    deck = generate(library, recipe, project, progress, workers or default_workers(), cache)
     write_package(deck, out, project.templates)
     kinds = [n.note_type for n in deck.notes]
     return BuildResult(out, len(deck.notes), kinds.count("concept"), kinds.count("problem"),
-                       kinds.count("cloze"), len(deck.media), len({n.deck for n in deck.notes}))
+                       kinds.count("cloze"), len(deck.media), len({n.deck for n in deck.notes}),
+                       cache.hits if cache else 0)
 
 
 def _check_output_path(out: Path, project: Project) -> None:

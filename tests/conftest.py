@@ -55,4 +55,8 @@ def fixed_epoch(monkeypatch):
 
 
 def pytest_configure(config):
+    import tempfile
+
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # never touch the user's cache; subprocesses inherit this
+    os.environ["ANKIGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="ankigen-test-cache-")

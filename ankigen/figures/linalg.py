@@ -174,12 +174,13 @@ def distances_2d(ax: Any, p: Any, q: Any) -> None:
     ax.set_xlim(center[0] - half, center[0] + half)
     ax.set_ylim(center[1] - half, center[1] + half)
     ax.set_aspect("equal")
-    k = 0.09 * half
-    ax.text(p[0], p[1] - k if p[1] <= q[1] else p[1] + k, r"$\mathbf{p}$", color=RED, ha="center",
+    k = 0.12 * half
+    away = (p - q) / max(1e-12, float(np.hypot(*(p - q))))
+    ax.text(p[0] + k * away[0], p[1] + k * away[1], r"$\mathbf{p}$", color=RED, ha="center",
             va="center", fontsize=10)
-    ax.text(q[0], q[1] + k if q[1] >= p[1] else q[1] - k, r"$\mathbf{q}$", color=RED, ha="center",
+    ax.text(q[0] - k * away[0], q[1] - k * away[1], r"$\mathbf{q}$", color=RED, ha="center",
             va="center", fontsize=10)
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    ax.legend(loc="best", fontsize=7, frameon=False)
     ax.xaxis.set_major_locator(_int_locator())
     ax.yaxis.set_major_locator(_int_locator())
     style_axes(ax, origin=False)

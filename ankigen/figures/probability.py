@@ -31,7 +31,7 @@ def _frame(ax: Any, left: float = 0.16, bottom: float = 0.17, right: float = 0.9
 
 def _fmt(v: float) -> str:
     """Short label for a probability: a fraction when it is a simple one, else 2 decimals."""
-    for d in (2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 32, 50, 64, 100, 1000):
+    for d in (*range(2, 65), 100, 1000):
         n = v * d
         if abs(n - round(n)) < 1e-9:
             n = int(round(n))

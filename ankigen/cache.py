@@ -1,0 +1,148 @@
+"""Content-addressed cache of finished notes, so a rebuild only recomputes what changed.
+
+Key: SHA-256 over everything that can change a note: the item's source, the
+deck it lands in, seed and slot, the templates, ankigen's own code and the
+versions of the libraries that shape output. Entries are JSON (never pickle);
+figures are stored under their content hash and re-hashed on read, so a
+corrupt or truncated entry is detected, dropped and recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ankigen.model import FinalNote, Media
+
+FORMAT = 1
+
+
+def default_dir() -> Path:
+    base = os.environ.get("ANKIGEN_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    return root / "ankigen" if not os.environ.get("ANKIGEN_CACHE_DIR") else root
+
+
+@lru_cache(maxsize=1)
+def environment_digest() -> str:
+    """ankigen's source code and the versions of libraries that affect output."""
+    from importlib import metadata
+
+    h = hashlib.sha256()
+    pkg = Path(__file__).resolve().parent
+    for path in sorted(pkg.rglob("*.py")):
+        h.update(str(path.relative_to(pkg)).encode())
+        h.update(path.read_bytes())
+    for dist in ("sympy", "matplotlib", "numpy", "jinja2", "nh3", "genanki", "mpmath"):
+        try:
+            h.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist}=none".encode())
+    return h.hexdigest()
+
+
+def templates_digest(templates: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(templates.rglob("*")):
+        if path.is_file():
+            h.update(str(path.relative_to(templates)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+class Cache:
+    def __init__(self, folder: Path, templates: Path):
+        self.folder = folder
+        self.base = hashlib.sha256(
+            f"{FORMAT}|{environment_digest()}|{templates_digest(templates)}".encode()).hexdigest()
+        self.hits = self.misses = self.corrupt = 0
+
+    def key(self, digest: str, deck: str, seed: int, slot: int) -> str:
+        return hashlib.sha256(f"{self.base}|{digest}|{deck}|{seed}|{slot}".encode()).hexdigest()
+
+    def _entry(self, key: str) -> Path:
+        return self.folder / "notes" / key[:2] / f"{key}.json"
+
+    def _media(self, name: str) -> Path:
+        return self.folder / "media" / name
+
+    def get(self, key: str) -> tuple[FinalNote, Media | None] | None:
+        path = self._entry(key)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        try:
+            data = json.loads(raw)
+            if data.get("key") != key or data.get("format") != FORMAT:
+                raise ValueError("stale entry")
+            body = json.dumps(data["note"], sort_keys=True).encode()
+            if hashlib.sha256(body).hexdigest() != data["checksum"]:
+                raise ValueError("checksum mismatch")
+            n = data["note"]
+            note = FinalNote(n["item_id"], n["note_type"], n["guid"], n["deck"],
+                             tuple((k, v) for k, v in n["fields"]), tuple(n["tags"]), n["seed"],
+                             n["slot"], tuple(n["media"]))
+            media = None
+            if note.media:
+                name = note.media[0]
+                blob = self._media(name).read_bytes()
+                if f"ankigen-{hashlib.sha256(blob).hexdigest()[:20]}.svg" != name:
+                    raise ValueError("media hash mismatch")
+                media = Media(name, blob)
+        except (ValueError, KeyError, TypeError, OSError, json.JSONDecodeError):
+            self.corrupt += 1
+            self.misses += 1
+            path.unlink(missing_ok=True)
+            return None
+        self.hits += 1
+        return note, media
+
+    def put(self, key: str, note: FinalNote, media: Media | None) -> None:
+        body: dict[str, Any] = {
+            "item_id": note.item_id, "note_type": note.note_type, "guid": note.guid,
+            "deck": note.deck, "fields": [list(f) for f in note.fields], "tags": list(note.tags),
+            "seed": note.seed, "slot": note.slot, "media": list(note.media),
+        }
+        checksum = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        try:
+            if media is not None and not self._media(media.name).exists():
+                _atomic_write(self._media(media.name), media.data)
+            _atomic_write(self._entry(key), json.dumps(
+                {"format": FORMAT, "key": key, "checksum": checksum, "note": body}).encode())
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    def clear(self) -> int:
+        import shutil
+
+        n = sum(1 for _ in self.folder.rglob("*.json")) if self.folder.exists() else 0
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return n
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def clear(folder: Path | None = None) -> int:
+    folder = folder or default_dir()
+    import shutil
+
+    n = sum(1 for _ in folder.rglob("*.json")) if folder.exists() else 0
+    shutil.rmtree(folder, ignore_errors=True)
+    return n

@@ -1,0 +1,97 @@
+"""Parallel builds equal serial ones; the cache reuses only what is unchanged and never trusts damage."""
+
+from __future__ import annotations
+
+import json
+
+from ankigen.cache import Cache
+from ankigen.paths import find_project
+from ankigen.pipeline import generate, load
+from ankigen.recipe import load_recipe
+
+
+def _summary(deck):
+    return ([(n.guid, n.fields, n.tags, n.deck, n.media) for n in deck.notes],
+            [(m.name, m.data) for m in deck.media])
+
+
+def test_two_workers_give_the_serial_output(built_deck, library, default_recipe, project):
+    parallel = generate(library, default_recipe, project, workers=2)
+    assert _summary(parallel) == _summary(built_deck)
+
+
+def test_cache_hit_equals_fresh_build(tmp_path, built_deck, library, default_recipe, project):
+    cache = Cache(tmp_path / "cache", project.templates)
+    first = generate(library, default_recipe, project, cache=cache)
+    assert cache.hits == 0 and cache.misses == len(first.notes)
+    cache2 = Cache(tmp_path / "cache", project.templates)
+    second = generate(library, default_recipe, project, cache=cache2)
+    assert cache2.hits == len(second.notes) and cache2.misses == 0
+    assert _summary(second) == _summary(built_deck) == _summary(first)
+
+
+def test_corrupt_entries_are_detected_and_recomputed(tmp_path, built_deck, library, default_recipe, project):
+    folder = tmp_path / "cache"
+    generate(library, default_recipe, project, cache=Cache(folder, project.templates))
+    entries = sorted((folder / "notes").rglob("*.json"))
+    # damage: a changed field (checksum no longer matches), a truncated file, garbage
+    data = json.loads(entries[0].read_text())
+    data["note"]["fields"][0][1] = "tampered"
+    entries[0].write_text(json.dumps(data))
+    entries[1].write_bytes(entries[1].read_bytes()[:20])
+    entries[2].write_bytes(b"\x00\xff not json")
+    medias = sorted((folder / "media").iterdir())
+    medias[0].write_bytes(b"<svg>tampered</svg>")
+    cache = Cache(folder, project.templates)
+    again = generate(library, default_recipe, project, cache=cache)
+    assert cache.corrupt >= 3
+    assert _summary(again) == _summary(built_deck)
+    assert "tampered" not in json.dumps([n.fields for n in again.notes])
+
+
+def test_changed_source_recomputes_only_its_items(tmp_path, src_copy):
+    proj = find_project(src_copy / "cards_src")
+    recipe = load_recipe(proj.recipes / "ml-math.yaml")
+    folder = tmp_path / "cache"
+    generate(load(proj), recipe, proj, cache=Cache(folder, proj.templates))
+    topic_file = sorted((src_copy / "cards_src").glob("*/*.yaml"))[0]
+    lib = load(proj)
+    topic = next(t for t in lib.topics if t.path.endswith(topic_file.relative_to(src_copy).as_posix()))
+    target = (topic.concepts or topic.problems)[0]
+    text = topic_file.read_text()
+    marker = f"id: {target.id}\n"
+    assert marker in text
+    topic_file.write_text(text.replace(marker, marker + "    tags: [changed]\n", 1))
+    cache = Cache(folder, proj.templates)
+    deck = generate(load(proj), recipe, proj, cache=cache)
+    recomputed = cache.misses
+    expected = 1 if target in topic.concepts else recipe.variants
+    assert recomputed == expected
+    assert any("ankigen::tag::changed" in n.tags for n in deck.notes if n.item_id == target.id)
+
+
+def test_template_change_invalidates_everything(tmp_path, src_copy):
+    proj = find_project(src_copy / "cards_src")
+    recipe = load_recipe(proj.recipes / "ml-math.yaml")
+    folder = tmp_path / "cache"
+    first = generate(load(proj), recipe, proj, cache=Cache(folder, proj.templates))
+    footer = src_copy / "templates" / "fields" / "source.html"
+    footer.write_text(footer.read_text().replace("variant", "slot"))
+    cache = Cache(folder, proj.templates)
+    generate(load(proj), recipe, proj, cache=cache)
+    assert cache.hits == 0 and cache.misses == len(first.notes)
+
+
+def test_clear_cache_command(tmp_path, src_copy):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "c"
+    r = subprocess.run([sys.executable, "-m", "ankigen", "build", "-q", "--variants", "1",
+                        "--cache-dir", str(folder)], cwd=src_copy, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert list(folder.rglob("*.json"))
+    r = subprocess.run([sys.executable, "-m", "ankigen", "clear-cache", "--cache-dir", str(folder)],
+                       cwd=src_copy, capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("removed ")
+    assert not folder.exists()
