@@ -47,6 +47,15 @@ src_option = click.option("--src", type=click.Path(path_type=Path, file_okay=Fal
                           default=None, help="cards_src folder (default: ./cards_src, else the bundled one)")
 
 
+def _recipe_or_topics(args: tuple[str, ...], topic: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """`--topics A B C` or one recipe: click options take one value, so extra globs arrive as args."""
+    if topic is not None:
+        return None, (topic, *args)
+    if len(args) > 1:
+        raise click.UsageError("give one recipe, or topic globs after --topics")
+    return (args[0] if args else None), ()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ankigen")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
@@ -75,14 +84,7 @@ def build(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int | 
     """Build a deck: the default recipe, a recipe file, or --topics GLOB [GLOB...]."""
     from ankigen.pipeline import build as run
 
-    recipe: str | None = None
-    topics: tuple[str, ...] = ()
-    if topic is not None:
-        topics = (topic, *recipe_or_topics)
-    elif len(recipe_or_topics) > 1:
-        raise click.UsageError("give one recipe, or topic globs after --topics")
-    elif recipe_or_topics:
-        recipe = recipe_or_topics[0]
+    recipe, topics = _recipe_or_topics(recipe_or_topics, topic)
     result = run(recipe, topics, variants, seed, output, src, _progress_factory(quiet), jobs,
                  not no_cache, cache_dir)
     if not quiet:
@@ -176,6 +178,33 @@ def show(item_id: str, seed: int | None, slot: int, recipe: str | None, figure_o
             raise click.UsageError(f"{item_id} has no figure")
         figure_out.write_bytes(media.data)
         click.echo(f"figure written to {figure_out}")
+
+
+@cli.command()
+@click.argument("recipe_or_topics", nargs=-1)
+@click.option("--topics", "topic", default=None, metavar="GLOB", help="Topic glob; more may follow.")
+@click.option("--variants", type=click.IntRange(1, 100), default=None)
+@click.option("--seed", type=click.IntRange(0), default=None)
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("site"), show_default=True, help="Folder for the site.")
+@click.option("--mathjax", type=click.Path(path_type=Path), default=None,
+              help="Local MathJax 3 (tex-chtml.js from the mathjax npm package); default: CDN.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None)
+@src_option
+def preview(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int | None,
+            seed: int | None, out_dir: Path, mathjax: Path | None, open_browser: bool,
+            jobs: int | None, src: Path | None) -> None:
+    """Write a static HTML preview of exactly the notes a build would produce."""
+    from ankigen.preview import preview as run
+
+    recipe, topics = _recipe_or_topics(recipe_or_topics, topic)
+    result = run(recipe, topics, variants, seed, out_dir, src, mathjax, jobs)
+    click.echo(f"wrote {result.index} ({result.notes} notes)")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(result.index.as_uri())
 
 
 @cli.command(name="clear-cache")

@@ -262,7 +262,8 @@ def _sin_maclaurin(x: np.ndarray, order: int) -> np.ndarray:
 
 @figure("taylor_polynomials")
 def taylor_polynomials(ax: Any, f: Any = None, polys: Any = None, a: float = 0,
-                       xmin: Any = None, xmax: Any = None, orders: Any = None) -> None:
+                       xmin: Any = None, xmax: Any = None, orders: Any = None,
+                       mark: Any = None) -> None:
     """A function (thick) and its Taylor polynomials of increasing order around a."""
     a = float(a)
     if f is None:
@@ -290,6 +291,8 @@ def taylor_polynomials(ax: Any, f: Any = None, polys: Any = None, a: float = 0,
     ya = _scalar(fn(np.array([a])))
     ax.plot([a], [ya], "o", color="black", markersize=4, zorder=4)
     _ylim_from(ax, y, pad=0.35)
+    if mark is not None:
+        ax.axvline(float(mark), color=GRAY, linestyle=":", linewidth=1.2)
     ax.set_xlim(lo, hi)
     ax.legend(loc="best", fontsize=7, frameon=True, framealpha=0.8)
     style_axes(ax)

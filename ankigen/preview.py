@@ -1,0 +1,244 @@
+"""Preview site: the notes a build would produce, as static HTML with the real card templates.
+
+Cards are rendered with the same Anki templates and stylesheet as the deck (a
+small mustache subset: fields, sections, cloze), with the same figures.
+MathJax comes from a local copy (--mathjax) or the public CDN.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ankigen.errors import Issue, UserError
+from ankigen.model import BuiltDeck, FinalNote, Library
+from ankigen.package import FIELDS
+
+CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
+MATHJAX_CONFIG = ("<script>window.MathJax = {tex: {inlineMath: [['\\\\(', '\\\\)']], "
+                  "displayMath: [['\\\\[', '\\\\]']]}, options: {ignoreHtmlClass: 'no-math'}};</script>")
+
+
+@dataclass(frozen=True)
+class PreviewResult:
+    index: Path
+    notes: int
+    pages: int
+
+
+_SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.S)
+_CLOZE_FIELD = re.compile(r"\{\{cloze:([^}]+)\}\}")
+_FIELD = re.compile(r"\{\{([^#^/}][^}]*)\}\}")
+_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
+
+
+def render_card(template: str, fields: dict[str, str], back: bool, front_side: str = "") -> str:
+    """Anki's template language, the subset our note types use."""
+
+    def section(m: re.Match[str]) -> str:
+        present = bool(fields.get(m.group(2).strip(), "").strip())
+        keep = present if m.group(1) == "#" else not present
+        return m.group(3) if keep else ""
+
+    out = _SECTION.sub(section, template)
+
+    def cloze(m: re.Match[str]) -> str:
+        text = fields.get(m.group(1).strip(), "")
+        if back:
+            return _CLOZE.sub(lambda c: f'<span class="cloze">{c.group(2)}</span>', text)
+        return _CLOZE.sub(lambda c: f'<span class="cloze">[{c.group(3) or "..."}]</span>', text)
+
+    out = _CLOZE_FIELD.sub(cloze, out)
+    return _FIELD.sub(lambda m: front_side if m.group(1) == "FrontSide" else fields.get(m.group(1).strip(), ""), out)
+
+
+def _strip(text: str) -> list[str]:
+    return html.unescape(re.sub(r"<[^>]+>", " ", text)).split()
+
+
+def _slug(topic_id: str) -> str:
+    return topic_id.replace("/", "--")
+
+
+SITE_CSS = """
+body { margin: 0; font-family: -apple-system, "Segoe UI", Roboto, Arial, sans-serif; background: #f3f4f6; }
+body.nightMode { background: #121212; color: #e8e8e8; }
+header { padding: 0.8em 1em; background: #1f6fb4; color: white; display: flex; gap: 1em; align-items: center; flex-wrap: wrap; }
+header a { color: white; }
+header h1 { font-size: 1.2em; margin: 0; }
+main { max-width: 70em; margin: 0 auto; padding: 1em; }
+#search { font-size: 1em; padding: 0.4em; width: min(30em, 90vw); }
+.area h2 { margin-bottom: 0.3em; }
+table.topics { border-collapse: collapse; width: 100%; display: block; overflow-x: auto; }
+table.topics td, table.topics th { padding: 0.25em 0.6em; border-bottom: 1px solid #ccc; text-align: right; }
+table.topics td:first-child, table.topics th:first-child { text-align: left; }
+.note { background: white; border-radius: 8px; margin: 1em 0; padding: 0.6em; box-shadow: 0 1px 3px rgba(0,0,0,.15); }
+.nightMode .note { background: #1e1e1e; }
+.note .meta { font-size: 0.8em; color: #777; margin-bottom: 0.4em; }
+.sides { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22em), 1fr)); gap: 0.8em; }
+.side { border: 1px solid #ddd; border-radius: 6px; padding: 0.3em; min-width: 0; }
+.side h3 { font-size: 0.75em; text-transform: uppercase; color: #888; margin: 0.2em 0.4em; }
+#results li { margin: 0.3em 0; }
+"""
+
+SEARCH_JS = """
+(function () {
+  var box = document.getElementById('search');
+  var list = document.getElementById('results');
+  if (!box || !list) return;
+  box.addEventListener('input', function () {
+    var words = box.value.toLowerCase().split(/\\s+/).filter(Boolean);
+    list.innerHTML = '';
+    if (!words.length) return;
+    var shown = 0;
+    for (var i = 0; i < window.ANKIGEN_INDEX.length && shown < 50; i++) {
+      var e = window.ANKIGEN_INDEX[i];
+      if (words.every(function (w) { return e.text.indexOf(w) >= 0; })) {
+        var li = document.createElement('li');
+        var a = document.createElement('a');
+        a.href = e.url; a.textContent = e.id + ' (' + e.topic + ')';
+        li.appendChild(a); list.appendChild(li); shown++;
+      }
+    }
+  });
+})();
+(function () {
+  var t = document.getElementById('night');
+  if (t) t.addEventListener('click', function () { document.body.classList.toggle('nightMode'); });
+})();
+"""
+
+
+def _page(title: str, body: str, mathjax_src: str, depth: int) -> str:
+    up = "../" * depth
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<link rel="stylesheet" href="{up}card.css"><link rel="stylesheet" href="{up}site.css">
+{MATHJAX_CONFIG}
+<script defer id="MathJax-script" src="{mathjax_src}"></script>
+</head><body>
+<header><h1><a href="{up}index.html">ankigen preview</a></h1><span>{html.escape(title)}</span>
+<button id="night" type="button">night mode</button></header>
+<main>{body}</main>
+<script src="{up}search-index.js"></script><script src="{up}search.js"></script>
+</body></html>
+"""
+
+
+def _note_html(note: FinalNote, templates: Path) -> str:
+    fields = dict(note.fields)
+    fields = {k: v.replace('src="ankigen-', 'src="../media/ankigen-') for k, v in fields.items()}
+    front_t = (templates / "anki" / f"{note.note_type}.front.html").read_text(encoding="utf-8")
+    back_t = (templates / "anki" / f"{note.note_type}.back.html").read_text(encoding="utf-8")
+    front = render_card(front_t, fields, back=False)
+    back = render_card(back_t, fields, back=True, front_side=front)
+    back = back.replace('<details class="solution">', '<details class="solution" open>')
+    anchor = f"{note.item_id}--{note.slot}"
+    kind = {"concept": "concept", "cloze": "cloze", "problem": "problem"}[note.note_type]
+    return (f'<section class="note" id="{anchor}" data-id="{note.item_id}">'
+            f'<div class="meta no-math">{kind} <b>{html.escape(note.item_id)}</b> · seed {note.seed}'
+            f' · variant {note.slot}</div><div class="sides">'
+            f'<div class="side"><h3 class="no-math">front</h3><div class="card">{front}</div></div>'
+            f'<div class="side"><h3 class="no-math">back</h3><div class="card">{back}</div></div>'
+            f'</div></section>')
+
+
+def write_site(deck: BuiltDeck, library: Library, templates: Path, out_dir: Path,
+               mathjax: Path | None = None) -> PreviewResult:
+    """Write the whole site to a temporary folder, then move it into place."""
+    if mathjax is not None and not mathjax.exists():
+        raise UserError([Issue(f"MathJax not found at {mathjax}",
+                               hint="give the path of tex-chtml.js from the mathjax npm package")])
+    by_topic: dict[str, list[FinalNote]] = {}
+    topic_of: dict[str, str] = {}
+    for t in library.topics:
+        for item_id in [c.id for c in t.concepts] + [p.id for p in t.problems]:
+            topic_of[item_id] = t.id
+    for n in deck.notes:
+        by_topic.setdefault(topic_of[n.item_id], []).append(n)
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".preview-", dir=out_dir.parent))
+    try:
+        (tmp / "media").mkdir()
+        (tmp / "topics").mkdir()
+        for m in deck.media:
+            (tmp / "media" / m.name).write_bytes(m.data)
+        (tmp / "card.css").write_text((templates / "anki" / "style.css").read_text(encoding="utf-8"))
+        (tmp / "site.css").write_text(SITE_CSS)
+        (tmp / "search.js").write_text(SEARCH_JS)
+        if mathjax is not None:
+            src_dir = mathjax.parent if mathjax.is_file() else mathjax
+            shutil.copytree(src_dir, tmp / "mathjax")
+            entry = mathjax.name if mathjax.is_file() else "tex-chtml.js"
+            mj_index, mj_topic = f"mathjax/{entry}", f"../mathjax/{entry}"
+        else:
+            mj_index = mj_topic = CDN
+        index_entries = []
+        area_rows: dict[str, list[str]] = {}
+        titles = {a.id: a.title for a in library.areas}
+        for t in library.topics:
+            notes = by_topic.get(t.id)
+            if not notes:
+                continue
+            page = f"topics/{_slug(t.id)}.html"
+            topic_body = f"<h2>{html.escape(titles[t.area])} · {html.escape(t.title)}</h2>" + \
+                "".join(_note_html(n, templates) for n in notes)
+            (tmp / page).write_text(_page(t.title, topic_body, mj_topic, 1), encoding="utf-8")
+            kinds = [n.note_type for n in notes]
+            figs = sum(1 for n in notes if n.media)
+            area_rows.setdefault(t.area, []).append(
+                f'<tr><td><a href="{page}">{html.escape(t.title)}</a> <small>{t.id}</small></td>'
+                f'<td>{kinds.count("concept")}</td><td>{kinds.count("cloze")}</td>'
+                f'<td>{kinds.count("problem")}</td><td>{figs}</td></tr>')
+            for n in notes:
+                text = " ".join([n.item_id, *(_strip(" ".join(v for _, v in n.fields)))]).lower()
+                index_entries.append({"id": f"{n.item_id} #{n.slot}", "topic": t.title,
+                                      "url": f"{page}#{n.item_id}--{n.slot}", "text": text})
+        body = ['<p><input id="search" type="search" placeholder="Search notes…" '
+                'aria-label="Search notes"></p><ul id="results"></ul>']
+        for a in library.areas:
+            if a.id in area_rows:
+                body.append(f'<div class="area"><h2>{html.escape(a.title)}</h2><table class="topics">'
+                            '<tr><th>topic</th><th>concepts</th><th>clozes</th><th>problems</th>'
+                            '<th>figures</th></tr>' + "".join(area_rows[a.id]) + "</table></div>")
+        (tmp / "index.html").write_text(_page(f"{deck.recipe.name}: {len(deck.notes)} notes",
+                                              "".join(body), mj_index, 0), encoding="utf-8")
+        (tmp / "search-index.js").write_text("window.ANKIGEN_INDEX = " + json.dumps(index_entries) + ";")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return PreviewResult(out_dir / "index.html", len(deck.notes), len(by_topic))
+
+
+def preview(recipe_arg: str | None, topics: Sequence[str], variants: int | None, seed: int | None,
+            out_dir: Path, src: Path | None = None, mathjax: Path | None = None,
+            workers: int | None = None, use_cache: bool = True) -> PreviewResult:
+    from ankigen.cache import Cache, default_dir
+    from ankigen.paths import find_project
+    from ankigen.pipeline import default_workers, generate, load, resolve_recipe
+
+    project = find_project(src)
+    library = load(project)
+    recipe, _ = resolve_recipe(project, recipe_arg, topics, variants, seed, None)
+    cache = Cache(default_dir(), project.templates) if use_cache else None
+    deck = generate(library, recipe, project, None, workers or default_workers(), cache)
+    for protected in (project.sources, project.templates):
+        if out_dir.resolve() == protected.resolve() or protected.resolve() in out_dir.resolve().parents:
+            raise UserError([Issue(f"refusing to write the preview into {protected}",
+                                   hint="use -o site or another folder")])
+    return write_site(deck, library, project.templates, out_dir, mathjax)
+
+
+_ = FIELDS
