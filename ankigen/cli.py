@@ -171,6 +171,11 @@ def show(item_id: str, seed: int | None, slot: int, recipe: str | None, figure_o
     from ankigen.pipeline import show as run
     from ankigen.show import format_note
 
+    if "#" in item_id:
+        item_id, _, slot_text = item_id.partition("#")
+        if not slot_text.isdigit():
+            raise click.UsageError(f"'{item_id}#{slot_text}': the part after # must be a variant number")
+        slot = int(slot_text)
     note, media = run(item_id, seed, slot, recipe, src)
     click.echo(format_note(note, raw=html))
     if figure_out is not None:
@@ -205,6 +210,27 @@ def preview(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int 
         import webbrowser
 
         webbrowser.open(result.index.as_uri())
+
+
+@cli.command()
+@click.argument("old", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("new", type=click.Path(path_type=Path, dir_okay=False), required=False)
+@click.option("--recipe", default=None, help="Without NEW: compare against this recipe's build.")
+@click.option("--list", "show_list", is_flag=True, help="List the ids in each group.")
+@src_option
+def diff(old: Path, new: Path | None, recipe: str | None, show_list: bool, src: Path | None) -> None:
+    """What importing NEW (default: the current build) over OLD would add, update and orphan."""
+    from ankigen.diff import diff as run
+
+    result = run(old, new, recipe, src)
+    for name, items in (("new", result.added), ("updated", result.updated),
+                        ("unchanged", result.unchanged), ("orphaned", result.orphaned)):
+        click.echo(f"{name:<10}{len(items):>6}")
+        if show_list and items and name != "unchanged":
+            for item in items:
+                click.echo(f"    {item}")
+    if result.orphaned:
+        click.echo("orphaned notes stay in your collection; delete them in Anki if you no longer want them")
 
 
 @cli.command(name="clear-cache")
