@@ -119,7 +119,7 @@ def _contours(ax: Any, f: Any, cx: float, cy: float, span: float, levels: int = 
     ys = np.linspace(cy - span, cy + span, 161)
     X, Y = np.meshgrid(xs, ys)
     Z = f(X, Y)
-    ax.contour(X, Y, Z, levels=levels, colors=GRAY, linewidths=0.7)
+    ax.contour(X, Y, Z, levels=levels, colors=GRAY, linewidths=0.7, linestyles="solid")
     ax.set_xlim(cx - span, cx + span)
     ax.set_ylim(cy - span, cy + span)
     ax.set_aspect("equal")
