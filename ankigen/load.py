@@ -592,6 +592,27 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
+def scan_library(root: Path) -> list[dict[str, Any]]:
+    """Topic files parsed as plain YAML only (fast: for listing); YAML errors are still reported."""
+    col = Collector()
+    if not root.is_dir():
+        raise UserError([Issue(f"source folder '{root}' does not exist",
+                               hint="run from a project with cards_src/ or pass --src")])
+    areas = [a.id for a in _load_areas(root, col)]
+    out = []
+    for path in sorted(p for p in root.glob("*/*.yaml") if p.is_file()):
+        display = _display(path, root)
+        try:
+            data = load_yaml(path, display)
+        except UserError as e:
+            col.extend(e.issues)
+            continue
+        if isinstance(data, dict) and path.parent.name in areas:
+            out.append({**data, "id": f"{path.parent.name}/{path.stem}", "area": path.parent.name})
+    col.raise_if_any()
+    return sorted(out, key=lambda t: (areas.index(t["area"]), t["id"]))
+
+
 def load_library(root: Path) -> Library:
     """Load every topic under `root` (a cards_src folder), or raise one UserError with all issues."""
     col = Collector()

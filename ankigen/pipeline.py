@@ -446,13 +446,16 @@ class TopicSummary:
 
 
 def list_topics(src: Path | None = None) -> tuple[TopicSummary, ...]:
-    library = load(find_project(src))
+    """Counts from a fast scan of the YAML (no expression checks: that is `validate`)."""
+    from ankigen.load import scan_library
+
     out = []
-    for t in library.topics:
-        figs = sum(1 for c in t.concepts if c.figure is not None) + \
-            sum(1 for p in t.problems if p.figure is not None)
-        out.append(TopicSummary(t.id, t.area, t.title,
-                                sum(1 for c in t.concepts if c.kind == "basic"),
-                                sum(1 for c in t.concepts if c.kind == "cloze"),
-                                len(t.problems), figs, t.requires))
+    for t in scan_library(find_project(src).sources):
+        concepts = [c for c in t.get("concepts") or [] if isinstance(c, dict)]
+        problems = [p for p in t.get("problems") or [] if isinstance(p, dict)]
+        figs = sum(1 for i in (*concepts, *problems) if "figure" in i)
+        out.append(TopicSummary(t["id"], t["area"], str(t.get("title", t["id"])),
+                                sum(1 for c in concepts if "cloze" not in c),
+                                sum(1 for c in concepts if "cloze" in c),
+                                len(problems), figs, tuple(t.get("requires") or ())))
     return tuple(out)

@@ -26,6 +26,8 @@ _SCALAR_TAGS = {
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 MAX_BYTES = 2_000_000
+# libyaml's parser when PyYAML has it (same safe constructors, several times faster)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Map(dict[str, Any]):
@@ -135,7 +137,11 @@ def load_yaml(path: Path, display: str) -> Any:
         raise UserError([Issue("file is not valid UTF-8", path=display,
                                hint="save it with UTF-8 encoding")]) from e
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:
+            node = yaml.compose(text, Loader=_LOADER)
+        except yaml.YAMLError:
+            # the pure-Python parser words its errors better; errors are rare, so parse again
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None

@@ -109,30 +109,30 @@ def newton_quadratic_model(ax: Any, f: Any, x0: float, xmin: Any = None, xmax: A
     d1, d2 = _d1(f, x0), _d2(f, x0)
     x1 = x0 - d1 / d2 if d2 > 0 else None
     ends = [x0] + ([x1] if x1 is not None else [])
-    lo = min(ends) - 1.5 if xmin is None else float(xmin)
-    hi = max(ends) + 1.5 if xmax is None else float(xmax)
+    w = max(0.75, 1.2 * (max(ends) - min(ends)))
+    lo = min(ends) - w if xmin is None else float(xmin)
+    hi = max(ends) + w if xmax is None else float(xmax)
     x = np.linspace(lo, hi, 400)
     y = _y(f, x)
     f0 = _at(f, x0)
     model = f0 + d1 * (x - x0) + 0.5 * d2 * (x - x0) ** 2
-    ax.plot(x, y, color=BLUE, linewidth=2, label="f")
+    ax.plot(x, y, color=BLUE, linewidth=2, label="function")
     ax.plot(x, model, color=ORANGE, linewidth=1.6, linestyle="--", label="quadratic model at x₀")
     ax.plot([x0], [f0], "o", color=GRAY, zorder=3)
+    both = np.concatenate([y, model])
+    ylo, yhi = float(np.min(both)), float(np.max(both))
     if x1 is not None:
         m1 = f0 + d1 * (x1 - x0) + 0.5 * d2 * (x1 - x0) ** 2
         gap = abs(f0 - m1) + 1e-9
-        ylo = min(m1, _at(f, x1), f0) - 0.8 * gap
-        yhi = max(f0, _at(f, x1), m1) + 1.2 * gap
-        ax.set_ylim(ylo - 0.12 * (yhi - ylo), yhi)
-    else:
-        _ylim_from(ax, y)
-    ymin = ax.get_ylim()[0]
+        ylo = min(ylo, m1)
+        yhi = min(yhi, max(f0, _at(f, x1)) + 3 * gap)
+    pad = 0.08 * (yhi - ylo or 1.0)
+    ax.set_ylim(ylo - pad, yhi + pad)
     ax.annotate("x₀", (x0, f0), textcoords="offset points", xytext=(7, -10), ha="left",
                 color=GRAY, fontsize=9)
     if x1 is not None:
-        m1 = f0 + d1 * (x1 - x0) + 0.5 * d2 * (x1 - x0) ** 2
         ax.plot([x1], [m1], "o", color=RED, zorder=3)
-        ax.vlines(x1, ymin, max(m1, _at(f, x1)), color=RED, linestyle=":", linewidth=1)
+        ax.vlines(x1, ylo - pad, max(m1, _at(f, x1)), color=RED, linestyle=":", linewidth=1)
         ax.annotate("x₁", (x1, m1), textcoords="offset points", xytext=(0, -15), ha="center",
                     color=RED, fontsize=9)
     ax.set_xlim(lo, hi)
