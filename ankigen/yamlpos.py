@@ -90,8 +90,9 @@ class _Converter:
                                     "write the keys out in full")
                 key = self.convert(key_node)
                 if not isinstance(key, str):
-                    raise self.fail(key_node, f"mapping key {key!r} is not a string",
-                                    "quote the key")
+                    raw = getattr(key_node, "value", key)
+                    raise self.fail(key_node, f"mapping key '{raw}' is read by YAML as {key!r}, not as text",
+                                    f"quote it: '{raw}':")
                 if key in out:
                     raise self.fail(key_node, f"duplicate key '{key}'",
                                     "remove one of the two entries")

@@ -86,6 +86,23 @@ def test_import_renders_every_card_and_passes_check_database(collection, two_bui
     assert any(n.startswith("ML Math::") and n.count("::") == 2 for n in names)
 
 
+def test_new_cards_come_in_prerequisite_order(collection, two_builds, library):
+    """Anki shows new cards by due position: foundations must come before what builds on them."""
+    deck1, p1, _, _ = two_builds
+    import_apkg(collection, p1)
+    topic_rank = {t.id: i for i, t in enumerate(library.topics)}
+    item_topic = {c.id: t.id for t in library.topics for c in t.concepts}
+    item_topic.update({p.id: t.id for t in library.topics for p in t.problems})
+    rows = collection.db.all("select c.due, n.guid from cards c join notes n on c.nid = n.id "
+                             "where c.type = 0 order by c.due, c.ord")
+    guid_item = {n.guid: n.item_id for n in deck1.notes}
+    ranks = [topic_rank[item_topic[guid_item[g]]] for _, g in rows]
+    assert ranks == sorted(ranks)
+    for t in library.topics:
+        for req in t.requires:
+            assert topic_rank[req] < topic_rank[t.id]
+
+
 def test_reimport_new_seed_updates_in_place_and_keeps_history(collection, two_builds):
     deck1, p1, deck2, p2 = two_builds
     import_apkg(collection, p1)

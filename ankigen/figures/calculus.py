@@ -482,7 +482,7 @@ def jacobian_square(ax: Any, f: Any = None, g: Any = None, x0: float = 1, y0: fl
     lin = np.array([[u0], [v0]]) + J @ np.vstack([h * bx, h * by])
     ax2.fill(U, V, color=BLUE, alpha=0.3)
     ax2.plot(U, V, color=BLUE, linewidth=1.2, label="F(square)")
-    ax2.plot(lin[0], lin[1], color=ORANGE, linewidth=1.3, linestyle="--", label="J·square")
+    ax2.plot(lin[0], lin[1], color=ORANGE, linewidth=1.3, linestyle="--", label="F(p) + J Δ")
     _arrow(ax2, (u0, v0), (u0 + h * J[0, 0], v0 + h * J[1, 0]), RED, lw=1.5)
     _arrow(ax2, (u0, v0), (u0 + h * J[0, 1], v0 + h * J[1, 1]), GREEN, lw=1.5)
     ax2.plot([u0], [v0], "o", color="black", markersize=4)

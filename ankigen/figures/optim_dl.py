@@ -127,12 +127,12 @@ def newton_quadratic_model(ax: Any, f: Any, x0: float, xmin: Any = None, xmax: A
         ylo = min(ylo, m1)
         yhi = min(yhi, max(f0, _at(f, x1)) + 3 * gap)
     pad = 0.08 * (yhi - ylo or 1.0)
-    ax.set_ylim(ylo - pad, yhi + pad)
+    ax.set_ylim(ylo - 2.5 * pad, yhi + pad)
     ax.annotate("x₀", (x0, f0), textcoords="offset points", xytext=(7, -10), ha="left",
                 color=GRAY, fontsize=9)
     if x1 is not None:
         ax.plot([x1], [m1], "o", color=RED, zorder=3)
-        ax.vlines(x1, ylo - pad, max(m1, _at(f, x1)), color=RED, linestyle=":", linewidth=1)
+        ax.vlines(x1, ylo - 2.5 * pad, max(m1, _at(f, x1)), color=RED, linestyle=":", linewidth=1)
         ax.annotate("x₁", (x1, m1), textcoords="offset points", xytext=(0, -15), ha="center",
                     color=RED, fontsize=9)
     ax.set_xlim(lo, hi)
