@@ -25,18 +25,29 @@ def _progress_factory(quiet: bool) -> Callable[[int], Callable[[int], None]] | N
         return None
 
     def factory(total: int) -> Callable[[int], None]:
-        from rich.progress import Progress
+        """A rich progress bar that appears only once the work has taken more than a second."""
+        import time
 
-        bar = Progress(transient=True)
-        bar.start()
-        task = bar.add_task("working", total=total)
-        done = [0]
+        start = time.monotonic()
+        state: dict[str, Any] = {"done": 0, "bar": None}
 
         def advance(n: int) -> None:
-            done[0] += n
-            bar.advance(task, n)
-            if done[0] >= total:
-                bar.stop()
+            state["done"] += n
+            bar = state["bar"]
+            if bar is None and time.monotonic() - start > 1.0 and state["done"] < total:
+                from rich.console import Console
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+                bar = Progress("[progress.description]{task.description}", BarColumn(),
+                               MofNCompleteColumn(), TimeRemainingColumn(),
+                               console=Console(stderr=True), transient=True)
+                bar.start()
+                state["task"] = bar.add_task("notes", total=total, completed=state["done"] - n)
+                state["bar"] = bar
+            if bar is not None:
+                bar.advance(state["task"], n)
+                if state["done"] >= total:
+                    bar.stop()
 
         return advance
 
