@@ -31,7 +31,7 @@ from ankigen.model import (
 from ankigen.texutil import cloze_problems, latex_problems
 from ankigen.yamlpos import Map, Seq, load_yaml
 
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:-]*$")
 RESERVED = {"id", "seed", "slot"}

@@ -90,12 +90,16 @@ def verify(solved: Solved, answer_html: str) -> Verified:
     numeric_ns = {k: to_numeric(v) for k, v in values.items() if k in allowed}
     results = []
     issues = []
+    from html import unescape
+
+    answer_text = unescape(answer_html)
     for item in problem.checks:
         where = {"path": item.loc.path, "line": item.loc.line, "column": item.loc.column,
                  "item": f"problem '{problem.id}'"}
         card_value = values[item.shown]
         shown_tex = tex(card_value)
-        if shown_tex not in answer_html:
+        # MathJax reads the text of the field, where &amp; is & (matrix column separators)
+        if shown_tex not in answer_text:
             issues.append(Issue(
                 f"the answer does not show '{item.shown}' = {shown_tex} (seed {draw.seed}, slot {draw.slot})",
                 hint=f"write << {item.shown} >> in the answer", **where))  # type: ignore[arg-type]

@@ -324,6 +324,37 @@ def accumulation_function(ax: Any, f: Any = None, a: float = 0, x: float = 2,
     style_axes(ax)
 
 
+@figure("gd_steps_1d")
+def gd_steps_1d(ax: Any, f: Any = None, x0: float = -1.5, eta: float = 0.3, steps: float = 3,
+                xmin: Any = None, xmax: Any = None) -> None:
+    """Gradient-descent iterates x_k on the graph of a one-variable function, joined by arrows."""
+    fn = _fn1(f) if f is not None else (lambda t: np.asarray(t, dtype=float) ** 2)
+    eta, n = float(eta), int(round(float(steps)))
+    xs = [float(x0)]
+    for _ in range(n):
+        nxt = xs[-1] - eta * _scalar(_deriv1(fn, np.array([xs[-1]])))
+        if not np.isfinite(nxt) or abs(nxt) > 1e6:
+            break
+        xs.append(nxt)
+    P = np.array(xs)
+    lo = float(P.min()) - 1 if xmin is None else float(xmin)
+    hi = float(P.max()) + 1 if xmax is None else float(xmax)
+    x = np.linspace(lo, hi, 400)
+    y = fn(x)
+    ax.plot(x, y, color=BLUE, linewidth=2)
+    ys = fn(P)
+    for k in range(len(P) - 1):
+        _arrow(ax, (P[k], ys[k]), (P[k + 1], ys[k + 1]), ORANGE, lw=1.3)
+    ax.plot(P, ys, "o", color=RED, markersize=5, zorder=4)
+    _ylim_from(ax, y, ys, pad=0.15)
+    y_lo, y_hi = ax.get_ylim()
+    for k, (px, py) in enumerate(zip(P, ys, strict=True)):
+        ax.text(px, py + 0.05 * (y_hi - y_lo), f"$x_{{{k}}}$", color=RED, fontsize=8, ha="center",
+                va="bottom")
+    ax.set_xlim(lo, hi)
+    style_axes(ax)
+
+
 # ---------------------------------------------------------------- several variables
 
 
@@ -425,7 +456,8 @@ def quadratic_surface(ax: Any, H: Any = None, span: float = 1) -> None:
                     rstride=2, cstride=2)
     ax.plot([0], [0], [0], "o", color="black", markersize=4, zorder=5)
     zr = float(np.max(np.abs(Z))) or 1.0
-    ax.contour(U, V, Z, levels=10, colors=GRAY, linewidths=0.5, offset=-1.3 * zr)
+    ax.contour(U, V, Z, levels=10, colors=GRAY, linewidths=0.5, offset=-1.3 * zr,
+               linestyles="solid")
     ax.set_zlim(-1.3 * zr, 1.3 * zr)
     ax.set_xticks([-s, 0, s])
     ax.set_yticks([-s, 0, s])
@@ -436,6 +468,7 @@ def quadratic_surface(ax: Any, H: Any = None, span: float = 1) -> None:
     ax.tick_params(labelsize=6, pad=-2)
     ax.view_init(elev=24, azim=-55)
     ax.set_box_aspect((1, 1, 0.8))
+    ax.set_position([-0.06, -0.04, 1.04, 1.1])
 
 
 @figure("jacobian_square", size=(5.0, 2.7))

@@ -90,12 +90,21 @@ def vector_sum(ax: Any, u: Any, v: Any, a: float = 1, b: float = 1) -> None:
     _arrow(ax, (0, 0), w, GREEN, lw=2.4)
     half = _frame(ax, [au, bv, w])
     k = 0.07 * half
-    _label(ax, au / 2, r"$a\mathbf{u}$" if float(a) != 1 else r"$\mathbf{u}$", BLUE,
-           _outward(np.array([-au[1], au[0]]), k))
-    _label(ax, au + bv / 2, r"$b\mathbf{v}$" if float(b) != 1 else r"$\mathbf{v}$", ORANGE,
-           _outward(np.array([-bv[1], bv[0]]), k))
+    _label(ax, au / 2, _scaled(float(a), "u"), BLUE, _outward(np.array([-au[1], au[0]]), k))
+    _label(ax, au + bv / 2, _scaled(float(b), "v"), ORANGE, _outward(np.array([-bv[1], bv[0]]), k))
     _label(ax, w, r"$\mathbf{w}$", GREEN, _outward(w, k))
     style_axes(ax)
+
+
+def _scaled(c: float, name: str) -> str:
+    """Label like '2u', '−u' or '1.5v' for a scaled vector."""
+    if c == 1:
+        coef = ""
+    elif c == -1:
+        coef = "-"
+    else:
+        coef = f"{c:g}"
+    return rf"${coef}\mathbf{{{name}}}$"
 
 
 @figure("basis_grid")
@@ -106,14 +115,14 @@ def basis_grid(ax: Any, u: Any, v: Any, w: Any) -> None:
     c = np.linalg.solve(B, w)
     corners = [np.zeros(2), c[0] * u, w, u, v]
     half = _frame(ax, corners, pad=0.25, minimum=1.5)
-    n = int(np.ceil(3 * half / max(1e-9, min(np.hypot(*u), np.hypot(*v))))) + 2
-    n = min(n, 30)
-    span = np.array([-n, n], dtype=float)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    box = np.array([[x0, y0], [x0, y1], [x1, y0], [x1, y1]]).T
+    n = int(np.ceil(float(np.max(np.abs(np.linalg.solve(B, box)))))) + 1
+    n = min(n, 40)
     for k in range(-n, n + 1):
-        p = k * u + np.outer(span, v)
-        q = k * v + np.outer(span, u)
-        ax.plot(p[:, 0], p[:, 1], color=GRAY, linewidth=0.5, alpha=0.5)
-        ax.plot(q[:, 0], q[:, 1], color=GRAY, linewidth=0.5, alpha=0.5)
+        ax.axline(tuple(k * u), tuple(k * u + v), color=GRAY, linewidth=0.8, alpha=0.6)
+        ax.axline(tuple(k * v), tuple(k * v + u), color=GRAY, linewidth=0.8, alpha=0.6)
     _arrow(ax, (0, 0), c[0] * u, BLUE, lw=1.4, ls="--", alpha=0.8)
     _arrow(ax, c[0] * u, w, ORANGE, lw=1.4, ls="--", alpha=0.8)
     _arrow(ax, (0, 0), u, BLUE, lw=2.2)
@@ -229,10 +238,14 @@ def eigen_directions(ax: Any, A: Any) -> None:
     ax.plot(circ[0], circ[1], color=GRAY, linewidth=1)
     ax.plot(img[0], img[1], color=BLUE, linewidth=1.5)
     x = np.array([np.cos(1.1), np.sin(1.1)])
-    half = _frame(ax, np.vstack([circ.T, img.T, [M @ x]]), pad=0.15, minimum=1.2)
     w, V = np.linalg.eig(M)
     if np.all(np.abs(np.imag(w)) < 1e-9):
         w, V = np.real(w), np.real(V)
+        # focus on the eigenvectors: the window fits λ·v, the ellipse may leave it
+        half = max(1.3, 1.3 * float(np.max(np.abs(w))))
+        ax.set_xlim(-half, half)
+        ax.set_ylim(-half, half)
+        ax.set_aspect("equal")
         order = np.argsort(w)[::-1]
         for row, (i, color) in enumerate(zip(order, (ORANGE, GREEN), strict=True)):
             v = V[:, i] / np.hypot(*V[:, i])
@@ -244,6 +257,8 @@ def eigen_directions(ax: Any, A: Any) -> None:
             _arrow(ax, (0, 0), v, GRAY, lw=1.2)
             ax.text(0.02, 0.98 - 0.08 * row, rf"$A\mathbf{{v}} = {w[i]:.3g}\,\mathbf{{v}}$",
                     transform=ax.transAxes, color=color, fontsize=9, ha="left", va="top")
+    else:
+        _frame(ax, np.vstack([circ.T, img.T, [M @ x]]), pad=0.15, minimum=1.2)
     # a generic vector for contrast: it leaves its own line
     _arrow(ax, (0, 0), x, PURPLE, lw=1.0, alpha=0.7)
     _arrow(ax, (0, 0), M @ x, PURPLE, lw=1.6, ls=":", alpha=0.9)
@@ -261,7 +276,7 @@ def svd_ellipse(ax: Any, A: Any) -> None:
     ax.plot(circ[0], circ[1], color=GRAY, linewidth=1)
     ax.fill(img[0], img[1], color=BLUE, alpha=0.12)
     ax.plot(img[0], img[1], color=BLUE, linewidth=1.5)
-    half = _frame(ax, np.vstack([circ.T, img.T]), pad=0.18, minimum=1.2)
+    half = _frame(ax, np.vstack([circ.T, img.T]), pad=0.28, minimum=1.2)
     k = 0.09 * half
     for i, color in enumerate((RED, GREEN)):
         v, u = Vt[i], U[:, i]

@@ -372,24 +372,26 @@ def saddle_surface(ax: Any, f: Any = None, span: float = 2, cx: float = 0, cy: f
 
 
 @figure("shell_fraction")
-def shell_fraction(ax: Any, eps: float = 0.1, d: Any = None, dmax: Any = None) -> None:
-    """Fraction 1 − (1 − ε)^d of a d-ball's volume lying within ε of its surface, against the dimension d."""
+def shell_fraction(ax: Any, eps: float = 0.1, d: Any = None, dmax: Any = None, cube: float = 0) -> None:
+    """Fraction of volume within ε of the surface against the dimension d: 1 − (1 − ε)^d for a ball, 1 − (1 − 2ε)^d for the unit cube."""
     eps = float(eps)
-    d_half = math.ceil(math.log(0.5) / math.log(1 - eps))
+    keep = 1 - 2 * eps if cube else 1 - eps
+    d_half = math.ceil(math.log(0.5) / math.log(keep))
     top = int(dmax) if dmax is not None else max(3 * d_half, (int(d) + 5) if d is not None else 0, 12)
     ds = np.arange(1, top + 1)
-    frac = 1 - (1 - eps) ** ds
+    frac = 1 - keep ** ds
     ax.plot(ds, frac, "-", color=BLUE, linewidth=2)
     ax.axhline(0.5, color=GRAY, linestyle="--", linewidth=1)
     if d is not None:
         dv = int(d)
-        fv = 1 - (1 - eps) ** dv
+        fv = 1 - keep ** dv
         ax.plot([dv], [fv], "o", color=RED, zorder=3)
         ax.vlines(dv, 0, fv, color=RED, linestyle=":", linewidth=1)
     ax.set_xlim(0, top + 1)
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("dimension d")
-    ax.set_ylabel(f"volume fraction in shell (ε = {_frac(eps)})")
+    shape = "cube" if cube else "ball"
+    ax.set_ylabel(f"{shape} volume within ε = {_frac(eps)} of surface", fontsize=8)
     style_axes(ax, origin=False)
 
 

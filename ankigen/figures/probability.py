@@ -69,7 +69,8 @@ def bayes_tree(ax: Any, prior: float, sens: float, fpr: float) -> None:
         ax.text(x, y, t, fontsize=10, ha="center", va="center",
                 bbox={"boxstyle": "round", "fc": "#ffe9cc" if pos else "white",
                       "ec": ORANGE if pos else GRAY})
-        ax.text(x + 0.06, y, f"{p:.4g}", fontsize=8, va="center", color=ORANGE if pos else GRAY)
+        label = np.format_float_positional(p, precision=4, unique=False, fractional=False, trim="-")
+        ax.text(x + 0.06, y, label, fontsize=8, va="center", color=ORANGE if pos else GRAY)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.axis("off")
@@ -86,8 +87,9 @@ def bayes_area(ax: Any, prior: float, sens: float, fpr: float) -> None:
     ax.add_patch(_rect(prior, 0, 1 - prior, fpr, ORANGE, 0.85))
     ax.text(prior / 2, 1.03, "H", ha="center", fontsize=9)
     ax.text(prior + (1 - prior) / 2, 1.03, "not H", ha="center", fontsize=9)
-    ax.text(prior + (1 - prior) / 2, fpr / 2, "E and not H", ha="center", va="center", fontsize=8,
-            color="white" if fpr > 0.08 else "black")
+    low = fpr < 0.08
+    ax.text(prior + (1 - prior) / 2, fpr + 0.02 if low else fpr / 2, "E and not H", ha="center",
+            va="bottom" if low else "center", fontsize=8, color="black" if low else "white")
     ax.text(prior / 2, sens / 2, "E and H", ha="center", va="center", fontsize=8, color="white",
             rotation=90 if prior < 0.3 else 0)
     ax.set_xlim(0, 1)
@@ -163,7 +165,7 @@ def running_mean(ax: Any, mean: float = 0.5, sd: float = 0.5, n: float = 500,
     mean, sd, n = float(mean), float(sd), int(n)
     rng = np.random.default_rng(_seed(mean, sd, n, 0 if faces is None else faces, streak, paths))
     k = np.arange(1, n + 1)
-    for i, color in zip(range(int(paths)), (BLUE, GREEN, PURPLE, ORANGE), strict=False):
+    for _path, color in zip(range(int(paths)), (BLUE, GREEN, PURPLE, ORANGE), strict=False):
         if faces is not None:
             draws = rng.integers(1, int(faces) + 1, n).astype(float)
         else:
@@ -291,6 +293,25 @@ def likelihood_curve(ax: Any, k: float, n: float) -> None:
     ax.set_ylim(max(float(np.min(ll)), top - 6 * max(1.0, n / 4)), top + 0.1 * max(1.0, abs(top)))
     ax.set_xlim(0, 1)
     ax.set_xlabel("p")
+    ax.set_ylabel("log-likelihood")
+    style_axes(ax, origin=False)
+
+
+@figure("loglik_plot")
+def loglik_plot(ax: Any, f: Any, xhat: float, xmin: float, xmax: float) -> None:
+    """A log-likelihood as a function of the parameter, with its maximizer marked (dashed line)."""
+    _frame(ax)
+    x = np.linspace(float(xmin), float(xmax), 400)
+    y = np.broadcast_to(np.asarray(f(x), dtype=float), x.shape)
+    ax.plot(x, y, color=BLUE, linewidth=2)
+    xh = float(xhat)
+    yh = float(np.asarray(f(np.array([xh])), dtype=float).ravel()[0])
+    ax.axvline(xh, color=RED, linestyle="--", linewidth=1)
+    ax.plot([xh], [yh], "o", color=RED)
+    span = float(np.nanmax(y) - np.nanmin(y)) or 1.0
+    ax.set_ylim(float(np.nanmin(y)) - 0.05 * span, float(np.nanmax(y)) + 0.1 * span)
+    ax.set_xlim(float(xmin), float(xmax))
+    ax.set_xlabel("parameter")
     ax.set_ylabel("log-likelihood")
     style_axes(ax, origin=False)
 
