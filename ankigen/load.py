@@ -146,6 +146,10 @@ def _parse_expr(ctx: _Ctx, pos: tuple[int, int], raw: Any, what: str) -> E.Expr 
 def _check_names(ctx: _Ctx, pos: tuple[int, int], ex: E.Expr, known: set[str], what: str,
                  functions: set[str]) -> bool:
     ok = True
+    if "quad" in functions:  # numeric expressions: calculus forms bind their variable
+        from ankigen.numeric import bound_names
+
+        known = known | bound_names(ex.tree)
     for name in sorted(ex.names):
         if name not in known:
             ctx.at(pos, f"unknown name '{name}' in {what}",

@@ -301,6 +301,24 @@ class NumericBackend(Backend):
         raise ExprError(f"unknown function '{name}'")
 
 
+_BINDS_ONE = {"quad", "fdiff", "nsum", "argmin", "argmax", "froot"}
+_BINDS_MANY = {"fgrad", "fhess", "fjac"}
+
+
+def bound_names(tree: ast.AST) -> set[str]:
+    """Variables that calculus forms bind, like x in quad(f, x, 0, 1): they need no definition."""
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) > 1:
+            arg = node.args[1]
+            if node.func.id in _BINDS_ONE and isinstance(arg, ast.Name):
+                out.add(arg.id)
+            elif node.func.id in _BINDS_MANY:
+                elts = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
+                out.update(e.id for e in elts if isinstance(e, ast.Name))
+    return out
+
+
 def numeric_evaluator(namespace: dict[str, Any], rng: np.random.Generator | None = None) -> Evaluator:
     ns = dict(namespace)
     if rng is not None:

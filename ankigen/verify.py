@@ -17,10 +17,18 @@ from ankigen.expr import ExprError
 from ankigen.model import CheckResult, Concept, Solved, Verified
 
 
+def _flat(v: Any) -> np.ndarray:
+    """Numbers, arrays, or lists mixing vectors and matrices, as one flat complex array."""
+    if isinstance(v, list | tuple):
+        parts = [_flat(x) for x in v]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=complex)
+    return np.asarray(v, dtype=complex).ravel()
+
+
 def _close(a: Any, b: Any, tol: float) -> tuple[bool, float]:
     try:
-        x = np.asarray(a, dtype=complex)
-        y = np.asarray(b, dtype=complex)
+        x = _flat(a)
+        y = _flat(b)
     except (TypeError, ValueError):
         return False, float("inf")
     if x.size != y.size:
@@ -34,7 +42,10 @@ def _close(a: Any, b: Any, tol: float) -> tuple[bool, float]:
 
 
 def _fmt(v: Any) -> str:
-    arr = np.asarray(v)
+    try:
+        arr = _flat(v)
+    except (TypeError, ValueError):
+        return repr(v)
     if arr.size == 1:
         c = complex(arr.ravel()[0])
         return f"{c.real:.12g}" if abs(c.imag) < 1e-12 else f"{c:.6g}"

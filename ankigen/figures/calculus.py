@@ -45,10 +45,7 @@ def _fn1(f: Any) -> Any:
 
     def g(x: Any) -> np.ndarray:
         x = np.asarray(x, dtype=float)
-        if names is not None and len(names) == 0:
-            out = inner()
-        else:
-            out = inner(x)
+        out = inner() if names is not None and len(names) == 0 else inner(x)
         return np.broadcast_to(np.asarray(out, dtype=float), x.shape)
 
     return g
@@ -192,9 +189,10 @@ def _stationary_points(fn: Any, lo: float, hi: float) -> list[tuple[float, str]]
     # stationary points without a sign change: |f'| touches zero (e.g. x^3 at 0)
     ad = np.abs(d)
     for k in range(1, n - 1):
-        if ad[k] <= ad[k - 1] and ad[k] < ad[k + 1] and ad[k] < 1e-4 * scale and sgn[k - 1] == sgn[k + 1] != 0:
-            if all(abs(x[k] - p) > 3 * (x[1] - x[0]) for p, _ in out):
-                out.append((float(x[k]), "inflection"))
+        local_min = ad[k] <= ad[k - 1] and ad[k] < ad[k + 1] and ad[k] < 1e-4 * scale
+        if (local_min and sgn[k - 1] == sgn[k + 1] != 0
+                and all(abs(x[k] - p) > 3 * (x[1] - x[0]) for p, _ in out)):
+            out.append((float(x[k]), "inflection"))
     return sorted(out)
 
 

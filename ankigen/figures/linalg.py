@@ -128,10 +128,10 @@ def basis_grid(ax: Any, u: Any, v: Any, w: Any) -> None:
     _arrow(ax, (0, 0), u, BLUE, lw=2.2)
     _arrow(ax, (0, 0), v, ORANGE, lw=2.2)
     _arrow(ax, (0, 0), w, GREEN, lw=2.4)
-    k = 0.08 * half
-    _label(ax, u, r"$\mathbf{u}$", BLUE, _outward(u, k))
-    _label(ax, v, r"$\mathbf{v}$", ORANGE, _outward(v, k))
-    _label(ax, w, r"$\mathbf{w}$", GREEN, _outward(w, k))
+    off = 0.08 * half
+    _label(ax, u, r"$\mathbf{u}$", BLUE, _outward(u, off))
+    _label(ax, v, r"$\mathbf{v}$", ORANGE, _outward(v, off))
+    _label(ax, w, r"$\mathbf{w}$", GREEN, _outward(w, off))
     ax.set_xlim(*ax.get_xlim())
     ax.set_ylim(*ax.get_ylim())
     style_axes(ax, grid=False)

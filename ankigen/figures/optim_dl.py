@@ -619,6 +619,9 @@ def vanishing_product(ax: Any, factor: float = 0.25, depth: float = 20, threshol
         ax.axhline(float(threshold), color=RED, linestyle=":", linewidth=1.2,
                    label=f"threshold {_frac(float(threshold), 10000)}")
     ax.set_yscale("log")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     low = fac ** int(depth) if fac < 1 else 1.0
     if threshold is not None:
         low = min(low, float(threshold))
@@ -630,7 +633,7 @@ def vanishing_product(ax: Any, factor: float = 0.25, depth: float = 20, threshol
     style_axes(ax, origin=False)
 
 
-@figure("dropout_mask", size=(4.0, 2.0))
+@figure("dropout_mask", size=(4.0, 1.8))
 def dropout_mask(ax: Any, h: Any, mask: Any, p: Any = None, scaled: float = 0) -> None:
     """A layer's activations with a dropout mask: crossed-out units are dropped; kept ones are scaled by 1/(1 − p)."""
     from matplotlib.patches import Circle
@@ -643,10 +646,11 @@ def dropout_mask(ax: Any, h: Any, mask: Any, p: Any = None, scaled: float = 0) -
         ax.add_patch(Circle((x, 1.0), 0.42, facecolor=BLUE if kept else GRAY, alpha=0.25 if kept else 0.15,
                             edgecolor=BLUE if kept else GRAY, lw=1.5))
         ax.text(x, 1.0, _num(hv[i]), ha="center", va="center", fontsize=9,
-                color="black" if kept else GRAY)
+                color="black" if kept else GRAY,
+                bbox=None if kept else {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
         if not kept:
-            ax.plot([x - 0.3, x + 0.3], [0.7, 1.3], color=RED, lw=2)
-            ax.plot([x - 0.3, x + 0.3], [1.3, 0.7], color=RED, lw=2)
+            ax.plot([x - 0.3, x + 0.3], [0.7, 1.3], color=RED, lw=1.2, alpha=0.6)
+            ax.plot([x - 0.3, x + 0.3], [1.3, 0.7], color=RED, lw=1.2, alpha=0.6)
         ax.text(x, 0.3, f"m = {int(kept)}", ha="center", va="center", fontsize=8,
                 color=GREEN if kept else RED)
         if scaled and p is not None:
