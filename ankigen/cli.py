@@ -36,7 +36,12 @@ def _progress_factory(quiet: bool) -> Callable[[int], Callable[[int], None]] | N
             bar = state["bar"]
             if bar is None and time.monotonic() - start > 1.0 and state["done"] < total:
                 from rich.console import Console
-                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TimeRemainingColumn,
+                )
 
                 bar = Progress("[progress.description]{task.description}", BarColumn(),
                                MofNCompleteColumn(), TimeRemainingColumn(),
