@@ -603,33 +603,35 @@ def markov_diagram(ax: Any, P: Any, rewards: Any = None) -> None:
 
 
 @figure("vanishing_product")
-def vanishing_product(ax: Any, factor: float = 0.25, depth: float = 20, threshold: Any = None) -> None:
+def vanishing_product(ax: Any, factor: float = 0.8, depth: float = 20, threshold: Any = None,
+                      explode: Any = None) -> None:
     """Size of a gradient after L layers that each multiply it by a factor: straight lines on a log scale."""
+    from matplotlib.ticker import MaxNLocator
+
     L = np.arange(0, int(depth) + 1)
     fac = abs(float(factor))
-    refs = [(fac, BLUE, f"factor {_frac(fac)}")]
-    if abs(fac - 0.25) > 1e-9:
-        refs.append((0.25, GRAY, "factor 1/4 (sigmoid max)"))
-    if fac < 1:
-        refs.append((1.0, GREEN, "factor 1"))
-    for v, col, lab in refs:
-        ax.plot(L, v ** L.astype(float), "-o" if col == BLUE else "--", color=col, markersize=3,
-                linewidth=2 if col == BLUE else 1, label=lab)
+    curves = [(fac, BLUE, f"factor {_frac(fac)}", "-o")]
+    if explode is not None:
+        curves.append((abs(float(explode)), RED, f"factor {_frac(float(explode))}", "-o"))
+    elif abs(fac - 0.25) > 1e-9:
+        curves.append((0.25, GRAY, "factor 1/4 (sigmoid max)", "--"))
+    curves.append((1.0, GREEN, "factor 1", "--"))
+    for v, col, lab, style in curves:
+        ax.plot(L, v ** L.astype(float), style, color=col, markersize=3,
+                linewidth=2 if style == "-o" else 1, label=lab)
     if threshold is not None:
         ax.axhline(float(threshold), color=RED, linestyle=":", linewidth=1.2,
                    label=f"threshold {_frac(float(threshold), 10000)}")
     ax.set_yscale("log")
-    from matplotlib.ticker import MaxNLocator
-
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    low = fac ** int(depth) if fac < 1 else 1.0
+    vals = [v ** int(depth) for v, *_ in curves[:2]] + [1.0]
     if threshold is not None:
-        low = min(low, float(threshold))
-    high = max(1.0, fac ** int(depth))
-    ax.set_ylim(max(low / 30, 1e-300), high * 3)
+        vals.append(float(threshold))
+    ax.set_ylim(max(min(vals) / 30, 1e-300), max(vals) * 3)
+    ax.tick_params(axis="y", labelsize=7)
     ax.set_xlabel("depth L")
-    ax.set_ylabel("gradient factor", fontsize=8, labelpad=1)
-    ax.legend(loc="lower left", fontsize=7, frameon=False)
+    ax.set_ylabel("gradient factor", fontsize=8, labelpad=0)
+    ax.legend(loc="best", fontsize=7, frameon=False)
     style_axes(ax, origin=False)
 
 
