@@ -8,6 +8,7 @@ contains that value's LaTeX, and the value agrees with the numeric result.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,32 @@ def _flat(v: Any) -> np.ndarray:
         parts = [_flat(x) for x in v]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=complex)
     return np.asarray(v, dtype=complex).ravel()
+
+
+_GROUP_OPENER = re.compile(r"(\\[dt]?frac|\\sqrt|\\binom|[\^_]|\})\s*$")
+
+
+def shows(text: str, value_tex: str) -> bool:
+    """Does `text` show `value_tex` as a value of its own, not as part of a bigger number?
+
+    '1' is not shown by '-1', '12', '0.1', 'x_1', '2^1' or '\\frac{1}{2}'.
+    """
+    start = 0
+    while (i := text.find(value_tex, start)) >= 0:
+        start = i + 1
+        before, after = text[:i], text[i + len(value_tex):]
+        prev = before[-1:] or " "
+        nxt = after[:1] or " "
+        if prev.isalnum() or prev in "._^" or (prev == "-" and not value_tex.startswith("-")):
+            continue
+        if prev == "{" and not before.endswith("\\{") and _GROUP_OPENER.search(before[:-1]):
+            continue
+        if nxt.isalnum() or nxt in "._^/":
+            continue
+        if nxt == "}" and after[1:2] == "{":
+            continue
+        return True
+    return False
 
 
 def _close(a: Any, b: Any, tol: float) -> tuple[bool, float]:
@@ -110,7 +137,7 @@ def verify(solved: Solved, answer_html: str) -> Verified:
         card_value = values[item.shown]
         shown_tex = tex(card_value)
         # MathJax reads the text of the field, where &amp; is & (matrix column separators)
-        if shown_tex not in answer_text:
+        if not shows(answer_text, shown_tex):
             issues.append(Issue(
                 f"the answer does not show '{item.shown}' = {shown_tex} (seed {draw.seed}, slot {draw.slot})",
                 hint=f"write << {item.shown} >> in the answer", **where))  # type: ignore[arg-type]

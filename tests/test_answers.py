@@ -104,3 +104,15 @@ def test_concept_check_can_fail(concept):
         broken = dataclasses.replace(chk, holds=parse(f"not ({chk.holds.text})"))
     with pytest.raises(UserError):
         check_identity(dataclasses.replace(concept, check=broken), seed=1)
+
+
+@pytest.mark.parametrize(("text", "value", "expected"), [
+    ("x = -1", "1", False), ("x = -1", "-1", True), ("12", "1", False), ("0.1", "1", False),
+    (r"\frac{1}{2}", "1", False), (r"\frac{1}{2}", "2", False), ("x_1 = 3", "1", False),
+    ("2^{3}", "2", False), (r"\{1, 2\}", "1", True), (r"\lambda \in \{-4, 2\}", "-4", True),
+    (r"\left(\frac{1}{2}\right)", r"\frac{1}{2}", True), (r"\( 5 \)", "5", True),
+])
+def test_shown_value_must_stand_on_its_own(text, value, expected):
+    from ankigen.verify import shows
+
+    assert shows(text, value) is expected
