@@ -36,7 +36,7 @@ PROBLEMS = _problems()
 @pytest.mark.parametrize("problem", PROBLEMS, ids=[p.id for p in PROBLEMS])
 def test_every_problem_verifies_for_50_seeds(problem):
     checked = 0
-    answers = set()
+    questions = set()
     for seed in SEEDS:
         solved = solve(problem, sample(problem, seed, 0))
         card_answer = render.answer_html(solved)
@@ -44,10 +44,10 @@ def test_every_problem_verifies_for_50_seeds(problem):
         assert len(result.results) == len(problem.checks) >= 1
         assert all(r.ok for r in result.results)
         checked += len(result.results)
-        answers.add(card_answer)
+        questions.add(render.render_text(problem.question, render.problem_context(solved)))
     assert checked == len(SEEDS) * len(problem.checks)
     # the generator really varies the numbers
-    assert len(answers) >= min(5, len(SEEDS))
+    assert len(questions) >= 5
 
 
 @pytest.mark.parametrize("problem", PROBLEMS, ids=[p.id for p in PROBLEMS])
@@ -69,12 +69,16 @@ def test_swapped_answer_is_caught(problem):
 def test_perturbed_check_is_caught(problem):
     """A check that computes something else (here: expect + 1) must fail verification."""
     item = problem.checks[0]
-    bumped = dataclasses.replace(item, expect=parse(f"({item.expect.text}) + 1"))
-    mutated = dataclasses.replace(problem, checks=(bumped, *problem.checks[1:]))
-    solved = solve(mutated, sample(mutated, 1, 0))
-    with pytest.raises(UserError) as err:
-        verify(solved, render.answer_html(solved))
-    assert "check failed for seed 1" in str(err.value)
+    messages = []
+    # scalars and arrays take "+ 1"; lists of values are bumped element-wise through array()
+    for text in (f"({item.expect.text}) + 1", f"array({item.expect.text}) + 1"):
+        bumped = dataclasses.replace(item, expect=parse(text))
+        mutated = dataclasses.replace(problem, checks=(bumped, *problem.checks[1:]))
+        solved = solve(mutated, sample(mutated, 1, 0))
+        with pytest.raises(UserError) as err:
+            verify(solved, render.answer_html(solved))
+        messages.append(str(err.value))
+    assert any("check failed for seed 1" in m for m in messages), messages
 
 
 def _concepts_with_checks():

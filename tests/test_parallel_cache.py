@@ -76,7 +76,7 @@ def test_template_change_invalidates_everything(tmp_path, src_copy):
     folder = tmp_path / "cache"
     first = generate(load(proj), recipe, proj, cache=Cache(folder, proj.templates))
     footer = src_copy / "templates" / "fields" / "source.html"
-    footer.write_text(footer.read_text().replace("variant", "slot"))
+    footer.write_text(footer.read_text().replace(" · seed", " · Seed"))
     cache = Cache(folder, proj.templates)
     generate(load(proj), recipe, proj, cache=cache)
     assert cache.hits == 0 and cache.misses == len(first.notes)
