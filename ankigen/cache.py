@@ -9,6 +9,7 @@ corrupt or truncated entry is detected, dropped and recomputed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -118,6 +119,37 @@ class Cache:
                 {"format": FORMAT, "key": key, "checksum": checksum, "note": body}).encode())
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+    # A manifest maps "these exact sources, this recipe" to the ordered note keys, so a
+    # rebuild with nothing changed skips loading and validating the sources altogether.
+
+    def manifest_key(self, sources: Path, recipe: object) -> str:
+        h = hashlib.sha256(f"manifest|{self.base}|{recipe!r}".encode())
+        for path in sorted(sources.rglob("*")):
+            if path.is_file():
+                h.update(str(path.relative_to(sources)).encode() + b"\0" + path.read_bytes() + b"\0")
+        return h.hexdigest()
+
+    def get_manifest(self, key: str) -> list[tuple[FinalNote, Media | None]] | None:
+        try:
+            data = json.loads((self.folder / "manifests" / f"{key}.json").read_bytes())
+            keys = data["notes"]
+            if data.get("key") != key or not isinstance(keys, list):
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        out = []
+        for k in keys:
+            hit = self.get(str(k))
+            if hit is None:
+                return None
+            out.append(hit)
+        return out
+
+    def put_manifest(self, key: str, note_keys: list[str]) -> None:
+        with contextlib.suppress(OSError):
+            _atomic_write(self.folder / "manifests" / f"{key}.json",
+                          json.dumps({"key": key, "notes": note_keys}).encode())
 
     def clear(self) -> int:
         import shutil

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +164,7 @@ def _check_names(ctx: _Ctx, pos: tuple[int, int], ex: E.Expr, known: set[str], w
     return ok
 
 
+@lru_cache(maxsize=1)
 def _functions() -> tuple[set[str], set[str], set[str], set[str]]:
     from ankigen import exact, numeric
 

@@ -99,7 +99,7 @@ def write_package(deck: BuiltDeck, output: Path, templates: Path, timestamp: flo
                 info = zipfile.ZipInfo(name, date_time=date)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
-                zf.writestr(info, data)
+                zf.writestr(info, data, compresslevel=1)  # fast; SVG and SQLite shrink well anyway
 
             put("collection.anki2", Path(db_name).read_bytes())
             put("media", json.dumps({str(i): m.name for i, m in enumerate(deck.media)}).encode())

@@ -167,7 +167,7 @@ def default_workers() -> int:
 
 def generate(library: Library, recipe: Recipe, project: Project,
              progress: Progress | None = None, workers: int = 1,
-             cache: object | None = None) -> BuiltDeck:
+             cache: object | None = None, manifest: str | None = None) -> BuiltDeck:
     """Produce every note of a recipe in memory (nothing is written here).
 
     With workers > 1 the notes are computed in forked processes; the result is
@@ -207,7 +207,7 @@ def generate(library: Library, recipe: Recipe, project: Project,
             _warm_up()
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
             try:
-                chunk = max(1, min(16, len(pending) // (workers * 8)))
+                chunk = max(1, min(4, len(pending) // (workers * 16)))
                 for index, note, media, issues in pool.map(_run_job, pending, chunksize=chunk):
                     results[index] = (note, media, issues)
                     if progress:
@@ -239,6 +239,8 @@ def generate(library: Library, recipe: Recipe, project: Project,
         if media is not None:
             media_by_name[media.name] = media
     col.raise_if_any()
+    if store is not None and manifest is not None:
+        store.put_manifest(manifest, keys)
     return BuiltDeck(recipe, tuple(notes), tuple(media_by_name[k] for k in sorted(media_by_name)))
 
 
@@ -294,12 +296,19 @@ def build(recipe_arg: str | None = None, topics: Sequence[str] = (), variants: i
     from ankigen.package import write_package
 
     project = find_project(src)
-    library = load(project)
     recipe, out = resolve_recipe(project, recipe_arg, topics, variants, seed, output)
     _check_output_path(out, project)
-    progress = progress_factory(count_jobs(library, recipe)) if progress_factory else None
     cache = Cache(cache_dir or default_dir(), project.templates) if use_cache else None
-    deck = generate(library, recipe, project, progress, workers or default_workers(), cache)
+    manifest = cache.manifest_key(project.sources, recipe) if cache else None
+    hits = cache.get_manifest(manifest) if cache and manifest else None
+    if hits is not None:  # nothing changed since a build that succeeded: reuse it whole
+        media = {m.name: m for _, m in hits if m is not None}
+        deck = BuiltDeck(recipe, tuple(n for n, _ in hits), tuple(media[k] for k in sorted(media)))
+    else:
+        library = load(project)
+        progress = progress_factory(count_jobs(library, recipe)) if progress_factory else None
+        deck = generate(library, recipe, project, progress, workers or default_workers(), cache,
+                        manifest)
     write_package(deck, out, project.templates)
     kinds = [n.note_type for n in deck.notes]
     return BuildResult(out, len(deck.notes), kinds.count("concept"), kinds.count("problem"),
