@@ -73,9 +73,25 @@ def render_svg(kind_name: str, args: dict[str, Any]) -> bytes:
         fig.subplots_adjust(left=0.13, right=0.96, bottom=0.13, top=0.95)
         ax = fig.add_subplot(projection=kind.projection) if kind.projection else fig.add_subplot()
         kind.fn(ax, **args)
+        _fewer_ticks(fig)
         buf = io.BytesIO()
         fig.savefig(buf, format="svg", metadata={"Date": None}, transparent=True)
     return buf.getvalue()
+
+
+def _fewer_ticks(fig: Any) -> None:
+    """At most ~6 ticks per axis where the kind kept matplotlib's default locator.
+
+    Readable on a phone, and ticks are the most expensive part of drawing a figure.
+    """
+    from matplotlib.ticker import AutoLocator, MaxNLocator
+
+    for ax in fig.axes:
+        if getattr(ax, "name", "") != "rectilinear":
+            continue
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_locator()) is AutoLocator:
+                axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
 
 
 def media_name(data: bytes) -> str:
