@@ -295,7 +295,7 @@ class NumericBackend(Backend):
             fa, fb = r(a), r(b)
             if fa * fb > 0:
                 raise ExprError(f"froot: f has the same sign at {a} and {b}")
-            for _ in range(200):
+            for _ in range(64):  # 2**-64 of the bracket: below double precision
                 m = (a + b) / 2
                 fm = r(m)
                 if fa * fm <= 0:
