@@ -162,3 +162,30 @@ def test_usage_error_exit_2(tmp_path):
 def test_figures_lists_kinds(tmp_path):
     r = run("figures", cwd=tmp_path)
     assert r.returncode == 0 and "linear_map(A)" in r.stdout
+
+
+def test_check_warns_about_rare_constraints(proj):
+    f = proj / "cards_src" / "linear-algebra" / "zz-cli.yaml"
+    f.write_text(f.read_text().replace('constraints: ["l1 < l2"]',
+                                       'constraints: ["l1 < l2", "l1 == -5", "l2 == 5", "p == 2"]'))
+    r = run("check", "--seeds", "1", "--topics", "linear-algebra/zz-cli", cwd=proj)
+    assert r.returncode == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.startswith("cli-eigen-2x2"))
+    assert "warning: acceptance under 5%" in line
+
+
+def test_internal_error_exit_1_without_traceback(proj, monkeypatch, capsys):
+    from ankigen import cli, pipeline
+
+    monkeypatch.chdir(proj)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(pipeline, "list_topics", boom)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["list"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1
+    assert err == ("internal error: RuntimeError: simulated bug\n"
+                   "this is a bug in ankigen; run again with --debug for a traceback\n")
