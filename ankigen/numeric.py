@@ -265,15 +265,16 @@ class NumericBackend(Backend):
                 return sign * float(ev.with_bindings({x: t})._ev(args[0]))
 
             grid = np.linspace(a, b, 4001)
+            values: np.ndarray
             try:  # most expressions are numpy-vectorized: evaluate the whole grid at once
                 with np.errstate(all="ignore"):
-                    vals = sign * np.asarray(ev.with_bindings({x: grid})._ev(args[0]), dtype=float)
-                if vals.shape != grid.shape:
+                    values = sign * np.asarray(ev.with_bindings({x: grid})._ev(args[0]), dtype=float)
+                if values.shape != grid.shape:
                     raise ValueError("not elementwise")
-                vals = np.where(np.isnan(vals), np.inf, vals)
+                values = np.where(np.isnan(values), np.inf, values)
             except (ExprError, ValueError, TypeError, IndexError):
-                vals = np.array([g(t) for t in grid])
-            i = int(np.argmin(vals))
+                values = np.array([g(t) for t in grid])
+            i = int(np.argmin(values))
             lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
             phi = (math.sqrt(5) - 1) / 2
             for _ in range(80):

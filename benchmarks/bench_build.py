@@ -41,10 +41,10 @@ def stage_timings() -> tuple[list[float], list[float], int, float]:
     from ankigen import draw, render
     from ankigen.paths import find_project
     from ankigen.pipeline import load
+    from ankigen.recipe import load_recipe, select_topics
     from ankigen.sample import sample
     from ankigen.solve import solve
     from ankigen.verify import verify
-    from ankigen.recipe import load_recipe, select_topics
 
     project = find_project(ROOT / "cards_src")
     library = load(project)

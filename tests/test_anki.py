@@ -44,9 +44,8 @@ def two_builds(tmp_path_factory):
     """The default deck built with seed 1 at t1, and with seed 2 at a later t2."""
     from ankigen.paths import find_project
     from ankigen.pipeline import load
-    from tests.conftest import ROOT
 
-    project = find_project(ROOT / "cards_src")
+    project = find_project(Path(__file__).resolve().parent.parent / "cards_src")
     library = load(project)
     recipe = load_recipe(project.recipes / "ml-math.yaml")
     out = tmp_path_factory.mktemp("decks")

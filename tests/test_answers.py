@@ -9,6 +9,7 @@ both halves can fail.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -25,9 +26,8 @@ SEEDS = range(1, 51)
 def _problems():
     from ankigen.paths import find_project
     from ankigen.pipeline import load
-    from tests.conftest import ROOT
 
-    return load(find_project(ROOT / "cards_src")).problems()
+    return load(find_project(Path(__file__).resolve().parent.parent / "cards_src")).problems()
 
 
 PROBLEMS = _problems()
@@ -84,9 +84,8 @@ def test_perturbed_check_is_caught(problem):
 def _concepts_with_checks():
     from ankigen.paths import find_project
     from ankigen.pipeline import load
-    from tests.conftest import ROOT
 
-    lib = load(find_project(ROOT / "cards_src"))
+    lib = load(find_project(Path(__file__).resolve().parent.parent / "cards_src"))
     return [c for t in lib.topics for c in t.concepts if c.check is not None]
 
 

@@ -104,7 +104,7 @@ def test_unchanged_rebuild_reuses_everything_and_is_identical(tmp_path, src_copy
     cache = tmp_path / "cache"
     a = build(None, (), None, None, str(tmp_path / "a.apkg"), src_copy / "cards_src", cache_dir=cache)
     b = build(None, (), None, None, str(tmp_path / "b.apkg"), src_copy / "cards_src", cache_dir=cache)
-    c = build(None, (), None, None, str(tmp_path / "c.apkg"), src_copy / "cards_src", use_cache=False)
+    build(None, (), None, None, str(tmp_path / "c.apkg"), src_copy / "cards_src", use_cache=False)
     assert a.cached == 0 and b.cached == b.notes == a.notes
     assert (tmp_path / "a.apkg").read_bytes() == (tmp_path / "b.apkg").read_bytes() \
         == (tmp_path / "c.apkg").read_bytes()

@@ -30,12 +30,11 @@ def test_render_card_mustache_subset():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from tests.conftest import ROOT
 
     if not MATHJAX.exists():
         pytest.skip("needs `npm ci --prefix tests/mathjax`")
     out = tmp_path_factory.mktemp("preview") / "site"
-    result = preview(None, (), 1, 3, out, ROOT / "cards_src", MATHJAX)
+    result = preview(None, (), 1, 3, out, (Path(__file__).resolve().parent.parent / "cards_src"), MATHJAX)
     return result
 
 
