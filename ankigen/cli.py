@@ -146,12 +146,14 @@ def validate(src: Path | None) -> None:
 @click.option("--seeds", type=click.IntRange(1, 10_000), default=50, help="Variants per problem.")
 @click.option("--topics", "topics", multiple=True, metavar="GLOB", help="Only these topics.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary line and failures.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: one per core).")
 @src_option
-def check(seeds: int, topics: tuple[str, ...], quiet: bool, src: Path | None) -> None:
+def check(seeds: int, topics: tuple[str, ...], quiet: bool, jobs: int | None, src: Path | None) -> None:
     """Generate N variants of every problem and verify each numerically."""
     from ankigen.pipeline import check as run
 
-    report = run(seeds, topics, src, progress_factory=_progress_factory(quiet))
+    report = run(seeds, topics, src, progress_factory=_progress_factory(quiet), workers=jobs)
     if not quiet:
         click.echo(f"{'problem':<36}{'variants':>9}{'checks':>8}{'distinct':>9}{'accept':>8}  status")
     for p in report.problems:

@@ -363,13 +363,49 @@ class CheckReport:
         return not self.failures and all(not p.failures for p in self.problems)
 
 
-def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, first_seed: int = 1,
-          progress_factory: Callable[[int], Progress] | None = None) -> CheckReport:
-    """Generate `seeds` variants of every problem and verify each; run concept identity checks."""
+_CHECK: dict[str, object] = {}
+
+
+def _check_problem(index: int) -> tuple[int, int, str, tuple[str, ...], float]:
+    """One problem x all seeds (a worker's unit in `check`): checks run, answers, failures, acceptance."""
     from ankigen import render
     from ankigen.sample import acceptance_rate
+
+    p: Problem = _CHECK["problems"][index]  # type: ignore[index]
+    seeds: range = _CHECK["seeds"]  # type: ignore[assignment]
+    project: Project = _CHECK["project"]  # type: ignore[assignment]
+    failures: list[str] = []
+    answers: set[str] = set()
+    checks = 0
+    for s in seeds:
+        try:
+            v = solve_and_verify(p, s, 0)
+            render.render_problem(v, "check", project.templates)
+            checks += len(v.results)
+            answers.add(render.answer_html(v.solved))
+        except UserError as e:
+            failures.extend(i.format() for i in e.issues)
+        except render.RenderError as e:
+            failures.append(Issue(f"{e.message} (seed {s}, slot 0)", path=p.loc.path,
+                                  line=p.loc.line, column=p.loc.column,
+                                  item=f"problem '{p.id}'", hint=e.hint).format())
+    return index, checks, "\x00".join(sorted(answers)), tuple(failures), acceptance_rate(p, seeds.start)
+
+
+def _check_concept(index: int) -> tuple[int, int, tuple[str, ...]]:
     from ankigen.verify import check_identity
 
+    c: Concept = _CHECK["concepts"][index]  # type: ignore[index]
+    try:
+        return index, check_identity(c, _CHECK["seeds"].start), ()  # type: ignore[attr-defined]
+    except UserError as e:
+        return index, -1, tuple(i.format() for i in e.issues)
+
+
+def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, first_seed: int = 1,
+          progress_factory: Callable[[int], Progress] | None = None,
+          workers: int | None = None) -> CheckReport:
+    """Generate `seeds` variants of every problem and verify each; run concept identity checks."""
     project = find_project(src)
     library = load(project)
     selected = [t for t in library.topics
@@ -377,42 +413,55 @@ def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, 
     if not selected:
         raise UserError([Issue(f"no topic matches {' '.join(topics)}",
                                hint="run 'ankigen list' to see topic ids")])
-    total = sum(len(t.problems) * seeds + len(t.concepts) for t in selected)
-    progress = progress_factory(total) if progress_factory else None
-    reports = []
+    problems = [(t, p) for t in selected for p in t.problems]
+    concepts = [c for t in selected for c in t.concepts if c.check is not None]
+    progress = progress_factory(len(problems) + len(concepts)) if progress_factory else None
     identity_failures: list[str] = []
     identities = trials = 0
-    for topic in selected:
-        for c in topic.concepts:
-            if c.check is not None:
-                try:
-                    trials += check_identity(c, first_seed)
-                    identities += 1
-                except UserError as e:
-                    identity_failures.extend(i.format() for i in e.issues)
-            if progress:
-                progress(1)
-        for p in topic.problems:
-            failures: list[str] = []
-            answers: set[str] = set()
-            checks = 0
-            for s in range(first_seed, first_seed + seeds):
-                try:
-                    v = solve_and_verify(p, s, 0)
-                    render.render_problem(v, "check", project.templates)
-                    checks += len(v.results)
-                    answers.add(render.answer_html(v.solved))
-                except UserError as e:
-                    failures.extend(i.format() for i in e.issues)
-                except render.RenderError as e:
-                    failures.append(Issue(f"{e.message} (seed {s}, slot 0)", path=p.loc.path,
-                                          line=p.loc.line, column=p.loc.column,
-                                          item=f"problem '{p.id}'", hint=e.hint).format())
+    _CHECK.update(problems=[p for _, p in problems], concepts=concepts, project=project,
+                  seeds=range(first_seed, first_seed + seeds))
+    results: dict[int, tuple[int, str, tuple[str, ...], float]] = {}
+    n_workers = workers or default_workers()
+
+    def concept_done(n: int, failures: tuple[str, ...]) -> None:
+        nonlocal identities, trials
+        if failures:
+            identity_failures.extend(failures)
+        else:
+            identities += 1
+            trials += n
+        if progress:
+            progress(1)
+
+    try:
+        if n_workers > 1 and len(problems) + len(concepts) > 1 and _can_fork():
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            _warm_up()
+            with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                for _, n, failures in pool.map(_check_concept, range(len(concepts)), chunksize=8):
+                    concept_done(n, failures)
+                for index, n, answers, failures, rate in pool.map(_check_problem, range(len(problems))):
+                    results[index] = (n, answers, failures, rate)
+                    if progress:
+                        progress(1)
+        else:
+            for i in range(len(concepts)):
+                _, n, failures = _check_concept(i)
+                concept_done(n, failures)
+            for i in range(len(problems)):
+                index, n, answers, failures, rate = _check_problem(i)
+                results[index] = (n, answers, failures, rate)
                 if progress:
                     progress(1)
-            rate = acceptance_rate(p, first_seed)
-            reports.append(ProblemReport(p.id, topic.id, seeds, checks, rate, len(answers),
-                                         tuple(failures)))
+    finally:
+        _CHECK.clear()
+    reports = []
+    for i, (topic, p) in enumerate(problems):
+        n, answers, failures, rate = results[i]
+        reports.append(ProblemReport(p.id, topic.id, seeds, n, rate,
+                                     len(answers.split("\x00")) if answers else 0, failures))
     return CheckReport(tuple(reports), identities, trials, tuple(identity_failures))
 
 
