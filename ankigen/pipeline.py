@@ -205,10 +205,16 @@ def generate(library: Library, recipe: Recipe, project: Project,
             from concurrent.futures import ProcessPoolExecutor
 
             _warm_up()
+
+            def cost(i: int) -> int:  # longest jobs first, so no worker is left with a long tail
+                item = jobs[i].item
+                return (2 if item.figure is not None else 0) + (1 if isinstance(item, Problem) else 0)
+
+            order = sorted(pending, key=lambda i: (-cost(i), i))
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
             try:
                 chunk = max(1, min(4, len(pending) // (workers * 16)))
-                for index, note, media, issues in pool.map(_run_job, pending, chunksize=chunk):
+                for index, note, media, issues in pool.map(_run_job, order, chunksize=chunk):
                     results[index] = (note, media, issues)
                     if progress:
                         progress(1)
