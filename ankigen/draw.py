@@ -84,7 +84,7 @@ def _fewer_ticks(fig: Any) -> None:
 
     Readable on a phone, and ticks are the most expensive part of drawing a figure.
     """
-    from matplotlib.ticker import AutoLocator, MaxNLocator
+    from matplotlib.ticker import AutoLocator, LogLocator, MaxNLocator, NullLocator
 
     for ax in fig.axes:
         if getattr(ax, "name", "") != "rectilinear":
@@ -92,6 +92,8 @@ def _fewer_ticks(fig: Any) -> None:
         for axis in (ax.xaxis, ax.yaxis):
             if type(axis.get_major_locator()) is AutoLocator:
                 axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+            if isinstance(axis.get_minor_locator(), LogLocator):
+                axis.set_minor_locator(NullLocator())  # dozens of unlabeled ticks per decade
 
 
 def media_name(data: bytes) -> str:

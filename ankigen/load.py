@@ -178,11 +178,37 @@ def _check_latex(ctx: _Ctx, pos: tuple[int, int], text: str, key: str) -> None:
         ctx.at(pos, f"{msg} in {key}", "balance every \\( with \\), \\[ with \\] and { with }")
 
 
+_SIMPLE_VALUE = re.compile(r"<<\s*([A-Za-z]\w*)((?:\s*\|\s*[a-z]+(?:\(\s*\d+\s*\))?)*)\s*>>")
+_FILTER_NAME = re.compile(r"\|\s*([a-z]+)")
+
+
+def _simple_template_names(text: str) -> set[str] | None:
+    """Names used by a template made only of << name|filter >> parts; None if it has more."""
+    if "<%" in text or "<#" in text:
+        return None
+    from ankigen.render import environment
+
+    names: set[str] = set()
+    rest = text
+    for m in _SIMPLE_VALUE.finditer(text):
+        if any(f not in environment().filters for f in _FILTER_NAME.findall(m.group(2))):
+            return None
+        names.add(m.group(1))
+    rest = _SIMPLE_VALUE.sub("", text)
+    return None if ("<<" in rest or ">>" in rest) else names
+
+
 def _check_template(ctx: _Ctx, pos: tuple[int, int], text: str, key: str, known: set[str]) -> None:
     from jinja2 import TemplateSyntaxError, meta
 
     from ankigen.render import environment
 
+    simple = _simple_template_names(text)
+    if simple is not None:  # the common case, checked without a full jinja parse
+        for name in sorted(simple - known):
+            ctx.at(pos, f"unknown name '{name}' in {key}",
+                   E.suggest(name, sorted(known)) or "define it in params or derived")
+        return
     env = environment()
     try:
         ast_ = env.parse(text)
