@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from pathlib import Path
 
 from ankigen.errors import Collector, Issue, UserError
@@ -10,6 +11,7 @@ from ankigen.expr import suggest
 from ankigen.model import Library, Recipe, Topic
 from ankigen.yamlpos import Map, Seq, load_yaml
 
+SAFE_OUTPUT = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,100}\.apkg$")
 RECIPE_KEYS = {"name", "include", "exclude", "variants", "seed", "output", "description"}
 DEFAULT_RECIPE = "ml-math"
 MAX_VARIANTS = 100
@@ -62,10 +64,9 @@ def load_recipe(path: Path) -> Recipe:
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         at("seed", "recipe 'seed' must be a whole number >= 0", "write seed: 1")
     output = data.get("output", f"{path.stem}.apkg")
-    if not isinstance(output, str) or not output.endswith(".apkg") or "/" in output or "\\" in output \
-            or output.startswith("."):
+    if not isinstance(output, str) or not SAFE_OUTPUT.match(output):
         at("output", "recipe 'output' must be a file name ending in .apkg (no folders)",
-           f"write output: {path.stem}.apkg")
+           f"write output: {path.stem}.apkg (letters, digits, '.', '_' and '-' only)")
     col.raise_if_any()
     return Recipe(str(name), globs["include"], globs["exclude"], int(variants), int(seed),
                   str(output), display)

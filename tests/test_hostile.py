@@ -203,7 +203,8 @@ def test_source_paths_in_messages_stay_inside_the_project(tmp_path):
     from ankigen.errors import UserError
     from ankigen.recipe import load_recipe
 
-    for bad in ("../x.apkg", "/etc/x.apkg", "sub/x.apkg", ".hidden.apkg", "x.txt"):
+    for bad in ("../x.apkg", "/etc/x.apkg", "sub/x.apkg", ".hidden.apkg", "x.txt", "a\\0b.apkg",
+                "a b.apkg", "C:\\\\x.apkg", "x.apkg\\n"):
         p = tmp_path / "r.yaml"
         p.write_text(f"name: X\noutput: '{bad}'\n")
         with pytest.raises(UserError, match="must be a file name ending in .apkg"):
