@@ -339,7 +339,8 @@ def to_numeric(value: Any) -> Any:
     import sympy as sp
 
     if isinstance(value, sp.MatrixBase):
-        return np.array(value.evalf(30).tolist(), dtype=complex if not all(x.is_real for x in value) else float)
+        entries = np.array([complex(x) for x in value.evalf(20)], dtype=complex).reshape(value.shape)
+        return entries.real if np.all(np.abs(entries.imag) < 1e-14) else entries
     if isinstance(value, list):
         try:
             return np.array([to_numeric(v) for v in value], dtype=float)
@@ -349,7 +350,7 @@ def to_numeric(value: Any) -> Any:
         return value
     if isinstance(value, sp.Basic):
         if value.is_number:
-            c = complex(value.evalf(30))
+            c = complex(value.evalf(20))
             return c.real if abs(c.imag) < 1e-14 else c
         syms = sorted(value.free_symbols, key=lambda s: s.name)
         fn = sp.lambdify(syms, value, modules="numpy")
