@@ -159,6 +159,19 @@ def _warm_up() -> None:
     render.environment()
 
 
+def _die_with_parent() -> None:
+    """Pool initializer: on Linux, have the kernel stop a worker whose parent was killed."""
+    import sys
+
+    if sys.platform.startswith("linux"):
+        import contextlib
+        import ctypes
+        import signal
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def default_workers() -> int:
     import os
 
@@ -211,7 +224,8 @@ def generate(library: Library, recipe: Recipe, project: Project,
                 return (2 if item.figure is not None else 0) + (1 if isinstance(item, Problem) else 0)
 
             order = sorted(pending, key=lambda i: (-cost(i), i))
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=_die_with_parent)
             try:
                 chunk = max(1, min(4, len(pending) // (workers * 16)))
                 for index, note, media, issues in pool.map(_run_job, order, chunksize=chunk):
@@ -445,7 +459,8 @@ def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, 
             from concurrent.futures import ProcessPoolExecutor
 
             _warm_up()
-            with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_die_with_parent) as pool:
                 for _, n, failures in pool.map(_check_concept, range(len(concepts)), chunksize=8):
                     concept_done(n, failures)
                 for index, n, answers, failures, rate in pool.map(_check_problem, range(len(problems))):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -53,12 +54,26 @@ def test_ctrl_c_midway_leaves_previous_deck_and_no_temp_files(src_copy, previous
     assert sorted(p.name for p in out.parent.iterdir() if p.name.endswith(".tmp")) == []
 
 
-def test_killed_build_leaves_previous_deck(src_copy, previous_deck):
+def _children(pid: int) -> set[int]:
+    out: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            out |= {int(c) for c in (task / "children").read_text().split()}
+    return out
+
+
+def test_killed_build_leaves_previous_deck_and_no_orphans(src_copy, previous_deck):
     out, before = previous_deck
     proc = _start_build(src_copy)
     _wait_until_generating(proc)
+    workers = _children(proc.pid)
+    assert workers, "the build should be running worker processes"
     proc.kill()
     proc.wait(timeout=60)
+    deadline = time.time() + 20
+    while time.time() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.2)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()], "orphaned workers"
     assert out.read_bytes() == before
     with zipfile.ZipFile(out) as zf:
         assert zf.testzip() is None
