@@ -151,13 +151,6 @@ class Cache:
             _atomic_write(self.folder / "manifests" / f"{key}.json",
                           json.dumps({"key": key, "notes": note_keys}).encode())
 
-    def clear(self) -> int:
-        import shutil
-
-        n = sum(1 for _ in self.folder.rglob("*.json")) if self.folder.exists() else 0
-        shutil.rmtree(self.folder, ignore_errors=True)
-        return n
-
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -735,20 +735,18 @@ def _load_topic(col: Collector, path: Path, display: str, area: str,
                 concepts.append(obj)
             elif isinstance(obj, Problem):
                 problems.append(obj)
-    topic = Topic(topic_id, area, title, display, tuple(requires), tuple(concepts), tuple(problems))
-    # remember where 'requires' is for prerequisite messages
-    _REQ_POS[topic_id] = (display, data.where("requires") if "requires" in data else data.pos)
-    return topic
-
-
-_REQ_POS: dict[str, tuple[str, tuple[int, int]]] = {}
+    req_line, req_col = data.where("requires") if "requires" in data else data.pos
+    return Topic(topic_id, area, title, display, tuple(requires), tuple(concepts), tuple(problems),
+                 Loc(display, req_line, req_col))
 
 
 def _check_prerequisites(col: Collector, topics: list[Topic]) -> None:
     ids = [t.id for t in topics]
+    by_id = {t.id: t for t in topics}
     graph = {t.id: t.requires for t in topics}
     for t in topics:
-        path, (line, column) = _REQ_POS.get(t.id, (t.path, (None, None)))
+        loc = t.requires_loc or Loc(t.path)
+        path, line, column = loc.path, loc.line, loc.column
         for r in t.requires:
             if r not in graph:
                 col.add(f"topic '{t.id}' requires unknown topic '{r}'", path=path, line=line,
@@ -767,7 +765,8 @@ def _check_prerequisites(col: Collector, topics: list[Topic]) -> None:
                 continue
             if state.get(r) == 1:
                 cycle = stack[stack.index(r):] + [r]
-                path, (line, column) = _REQ_POS.get(n, ("", (None, None)))
+                at = by_id[n].requires_loc or Loc(by_id[n].path)
+                path, line, column = at.path, at.line, at.column
                 col.add(f"prerequisite cycle: {' -> '.join(cycle)}", path=path, line=line,
                         column=column, hint="remove one of these requires")
             elif r not in state:

@@ -103,6 +103,7 @@ class Topic:
     requires: tuple[str, ...]
     concepts: tuple[Concept, ...]
     problems: tuple[Problem, ...]
+    requires_loc: Loc | None = None  # where 'requires' is written, for prerequisite messages
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ class CheckResult:
 class Verified:
     solved: Solved
     results: tuple[CheckResult, ...]
+    answer_html: str  # the Answer field that was checked; render uses it as is
 
 
 # ---- render / draw / package -------------------------------------------------------

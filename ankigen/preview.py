@@ -18,7 +18,6 @@ from pathlib import Path
 
 from ankigen.errors import Issue, UserError
 from ankigen.model import BuiltDeck, FinalNote, Library
-from ankigen.package import FIELDS
 
 CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
 MATHJAX_CONFIG = ("<script>window.MathJax = {tex: {inlineMath: [['\\\\(', '\\\\)']], "
@@ -240,5 +239,3 @@ def preview(recipe_arg: str | None, topics: Sequence[str], variants: int | None,
                                    hint="use -o site or another folder")])
     return write_site(deck, library, project.templates, out_dir, mathjax)
 
-
-_ = FIELDS

@@ -134,8 +134,13 @@ def deck_name(root: str, area_title: str, topic_title: str) -> str:
     return f"{root}::{area_title}::{topic_title}"
 
 
+@lru_cache(maxsize=8)
+def _footer_template(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
 def footer(templates: Path, item_id: str, seed: int | None, slot: int) -> str:
-    text = (templates / "fields" / "source.html").read_text(encoding="utf-8")
+    text = _footer_template(templates / "fields" / "source.html")
     return render_text(text, {"id": item_id, "seed": seed, "slot": slot})
 
 
@@ -189,7 +194,7 @@ def render_problem(verified: Verified, deck: str, templates: Path,
     draw = verified.solved.draw
     ctx = problem_context(verified.solved)
     question = clean_html(_lines(render_text(problem.question, ctx)))
-    answer = answer_html(verified.solved)
+    answer = verified.answer_html
     solution = clean_html(_lines(render_text(problem.solution, ctx)))
     src = footer(templates, problem.id, draw.seed, draw.slot)
     fig = None

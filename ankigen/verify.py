@@ -164,7 +164,7 @@ def verify(solved: Solved, answer_html: str) -> Verified:
                 **where))  # type: ignore[arg-type]
     if issues:
         raise UserError(issues)
-    return Verified(solved, tuple(results))
+    return Verified(solved, tuple(results), answer_html)
 
 
 def check_identity(concept: Concept, seed: int) -> int:
