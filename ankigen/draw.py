@@ -28,21 +28,36 @@ def figure_args(spec: FigureSpec, namespace: dict[str, Any], item: str) -> tuple
             value = to_numeric(exact_evaluator(namespace).eval(ex))
         except ExprError as e:
             raise _error(spec.loc, item, f"figure argument '{name}': {e.message}", e.hint) from e
-        if isinstance(value, SymbolicFunction):
-            value = _callable(value)
-        out.append((name, value))
+        out.append((name, _plottable(value, SymbolicFunction)))
     return tuple(out)
 
 
-def _callable(sf: Any) -> Any:
-    import numpy as np
+def _plottable(value: Any, symbolic: type) -> Any:
+    """Functions of symbols, also inside lists (several curves), become Plottables."""
+    if isinstance(value, symbolic):
+        return Plottable(value)
+    if isinstance(value, list):
+        return [_plottable(v, symbolic) for v in value]
+    return value
 
-    def f(*xs: Any) -> Any:
+
+class Plottable:
+    """A function of the problem's symbols, as figure code receives it.
+
+    Vectorized over numpy arrays; `names` are its symbols in the order they are
+    passed (alphabetical), so a figure can tell which variables it depends on.
+    """
+
+    def __init__(self, sf: Any):
+        self.names: tuple[str, ...] = tuple(sf.names)
+        self._fn = sf.fn
+
+    def __call__(self, *xs: Any) -> Any:
+        import numpy as np
+
         arrays = [np.asarray(x, dtype=float) for x in xs]
         shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
-        return np.broadcast_to(np.asarray(sf.fn(*arrays), dtype=float), shape)
-
-    return f
+        return np.broadcast_to(np.asarray(self._fn(*arrays), dtype=float), shape)
 
 
 def _error(loc: Loc, item: str, message: str, hint: str | None) -> UserError:

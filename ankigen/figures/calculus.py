@@ -19,18 +19,9 @@ from ankigen.figures import BLUE, GRAY, GREEN, ORANGE, PURPLE, RED, figure, styl
 
 
 def _names_of(f: Any) -> list[str] | None:
-    """Symbol names of a callable built from a sympy expression (alphabetical), if known."""
+    """Symbol names of a function argument (draw.Plottable carries them), if known."""
     names = getattr(f, "names", None)
-    if names is not None:
-        return list(names)
-    for cell in getattr(f, "__closure__", None) or ():
-        try:
-            inner = cell.cell_contents
-        except ValueError:
-            continue
-        if hasattr(inner, "names") and hasattr(inner, "fn"):
-            return list(inner.names)
-    return None
+    return None if names is None else list(names)
 
 
 def _fn1(f: Any) -> Any:
@@ -40,7 +31,7 @@ def _fn1(f: Any) -> Any:
     if isinstance(f, int | float | np.floating | np.integer):
         c = float(f)
         return lambda x: np.full_like(np.asarray(x, dtype=float), c)
-    inner = f.fn if (hasattr(f, "fn") and hasattr(f, "names")) else f
+    inner = f
     names = _names_of(f)
 
     def g(x: Any) -> np.ndarray:
@@ -58,7 +49,7 @@ def _fn2(f: Any) -> Any:
     if isinstance(f, int | float | np.floating | np.integer):
         c = float(f)
         return lambda x, y: np.full(np.broadcast_shapes(np.shape(x), np.shape(y)), c)
-    inner = f.fn if (hasattr(f, "fn") and hasattr(f, "names")) else f
+    inner = f
     names = _names_of(f)
 
     def g(x: Any, y: Any) -> np.ndarray:
