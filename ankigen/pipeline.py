@@ -212,12 +212,18 @@ def generate(library: Library, recipe: Recipe, project: Project,
         pending.append(i)
 
     _WORKER.update(library=library, recipe=recipe, project=project, jobs=jobs)
+    import gc
+
+    if pending:
+        _warm_up()
+    # Everything alive now (sources, sympy, matplotlib) lives as long as the build: keep the
+    # collector from rescanning it after every figure, and forked workers from copying it.
+    gc.collect()
+    gc.freeze()
     try:
         if workers > 1 and len(pending) > 1 and _can_fork():
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
-
-            _warm_up()
 
             def cost(i: int) -> int:  # longest jobs first, so no worker is left with a long tail
                 item = jobs[i].item
@@ -244,6 +250,7 @@ def generate(library: Library, recipe: Recipe, project: Project,
                     progress(1)
     finally:
         _WORKER.clear()
+        gc.unfreeze()
 
     col = Collector()
     notes: list[FinalNote] = []

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # measure this checkout, not an installed copy
 FIGURE_FLOOR_MS = 35.0  # a matplotlib figure with fixed margins on this class of machine
 
 
@@ -85,7 +86,8 @@ def main() -> None:
         proj = tmp / "project"
         for name in ("cards_src", "templates", "decks"):
             shutil.copytree(ROOT / name, proj / name, ignore=shutil.ignore_patterns("*.apkg"))
-        env = dict(os.environ, ANKIGEN_CACHE_DIR=str(tmp / "cache"))
+        env = dict(os.environ, ANKIGEN_CACHE_DIR=str(tmp / "cache"),
+                   PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
         out = ["-o", str(tmp / "deck.apkg")]
 
         cold1, summary = run(["build", "-q", "--no-cache", "-j", "1", *out], proj, env)
