@@ -1,3 +1,3 @@
-from ankigen.cli import main
+from ankigen.cli import entry
 
-main()
+entry()

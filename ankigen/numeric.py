@@ -253,6 +253,14 @@ class NumericBackend(Backend):
             lo, hi = int(val(args[2])), int(val(args[3]))
             if hi - lo > MAX_RANGE:
                 raise ExprError(f"nsum range is longer than {MAX_RANGE}")
+            if _elementwise(args[0], k, ev):  # all terms at once
+                ks = np.arange(lo, hi + 1, dtype=float)
+                with np.errstate(all="ignore"):
+                    terms = np.asarray(ev.with_bindings({k: ks})._ev(args[0]), dtype=float)
+                if terms.shape == ks.shape and np.all(np.isfinite(terms)):
+                    return float(np.sum(terms))
+                # a different shape or not finite somewhere: term by term below, which reports
+                # the failing term
             return float(sum(float(np.sum(ev.with_bindings({k: i})._ev(args[0]))) for i in range(lo, hi + 1)))
         if name in {"argmin", "argmax"}:
             if len(args) != 4:
@@ -265,24 +273,27 @@ class NumericBackend(Backend):
                 return sign * float(ev.with_bindings({x: t})._ev(args[0]))
 
             grid = np.linspace(a, b, 4001)
-            values: np.ndarray
-            try:  # most expressions are numpy-vectorized: evaluate the whole grid at once
+            values: np.ndarray | None = None
+            if _elementwise(args[0], x, ev):  # the whole grid at once
                 with np.errstate(all="ignore"):
                     values = sign * np.asarray(ev.with_bindings({x: grid})._ev(args[0]), dtype=float)
-                if values.shape != grid.shape:
-                    raise ValueError("not elementwise")
                 values = np.where(np.isnan(values), np.inf, values)
-            except (ExprError, ValueError, TypeError, IndexError):
+            if values is None or values.shape != grid.shape:
                 values = np.array([g(t) for t in grid])
             i = int(np.argmin(values))
             lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
-            phi = (math.sqrt(5) - 1) / 2
+            phi = (math.sqrt(5) - 1) / 2  # golden section: one new evaluation per step
+            c, d = hi - phi * (hi - lo), lo + phi * (hi - lo)
+            gc, gd = g(c), g(d)
             for _ in range(80):
-                c, d = hi - phi * (hi - lo), lo + phi * (hi - lo)
-                if g(c) < g(d):
-                    hi = d
+                if gc < gd:
+                    hi, d, gd = d, c, gc
+                    c = hi - phi * (hi - lo)
+                    gc = g(c)
                 else:
-                    lo = c
+                    lo, c, gc = c, d, gd
+                    d = lo + phi * (hi - lo)
+                    gd = g(d)
             return (lo + hi) / 2
         if name == "froot":
             if len(args) != 4:
@@ -307,6 +318,51 @@ class NumericBackend(Backend):
         if name == "simulate_mean":
             raise ExprError("simulate_mean is reserved")
         raise ExprError(f"unknown function '{name}'")
+
+
+_ELEMENTWISE = frozenset({
+    "log", "log2", "log10", "exp", "sqrt", "abs", "sign", "sin", "cos", "tan", "atan", "arctan",
+    "asin", "acos", "tanh", "sinh", "cosh", "floor", "ceil", "clip", "maximum", "minimum",
+    "sigmoid", "relu", "real",
+})
+
+
+def _elementwise(node: ast.expr, var: str, ev: Evaluator) -> bool:
+    """Whether node, evaluated with an array for var, gives the array of its scalar values.
+
+    Only arithmetic and elementwise functions of var qualify (parts that do not involve var
+    may be anything with a scalar value): a comparison or an if/else would decide once for
+    the whole array, and sum() or a vector would mix the terms.
+    """
+    from ankigen.expr import Bound
+
+    probe = ev.with_bindings({var: 0.5})
+
+    def scalar(sub: ast.expr) -> bool:
+        try:
+            with np.errstate(all="ignore"):
+                value = probe._ev(sub)
+        except Exception:  # noqa: BLE001 - undecidable here: the caller goes term by term
+            return False
+        return isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)
+
+    def ok(sub: ast.expr) -> bool:
+        varying = {n.id for n in ast.walk(sub) if isinstance(n, ast.Name)
+                   and (n.id == var or isinstance(ev.namespace.get(n.id), Bound))}
+        if not varying:
+            return scalar(sub)
+        if isinstance(sub, ast.Name):
+            return sub.id == var or scalar(sub)
+        if isinstance(sub, ast.BinOp):
+            return ok(sub.left) and ok(sub.right)
+        if isinstance(sub, ast.UnaryOp):
+            return isinstance(sub.op, ast.USub | ast.UAdd) and ok(sub.operand)
+        if isinstance(sub, ast.Call):
+            return (isinstance(sub.func, ast.Name) and sub.func.id in _ELEMENTWISE
+                    and all(ok(a) for a in sub.args))
+        return False
+
+    return ok(node)
 
 
 _BINDS_ONE = {"quad", "fdiff", "nsum", "argmin", "argmax", "froot"}

@@ -229,11 +229,16 @@ def generate(library: Library, recipe: Recipe, project: Project,
                 item = jobs[i].item
                 return (2 if item.figure is not None else 0) + (1 if isinstance(item, Problem) else 0)
 
-            order = sorted(pending, key=lambda i: (-cost(i), i))
+            # The variants of one problem travel together, so one worker compiles its templates
+            # and fills sympy's cache for it once.
+            first: dict[int, int] = {}
+            for i in pending:
+                first.setdefault(id(jobs[i].item), i)
+            order = sorted(pending, key=lambda i: (-cost(i), first[id(jobs[i].item)], jobs[i].slot))
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                        initializer=_die_with_parent)
             try:
-                chunk = max(1, min(4, len(pending) // (workers * 16)))
+                chunk = max(1, min(recipe.variants, len(pending) // (workers * 16)))
                 for index, note, media, issues in pool.map(_run_job, order, chunksize=chunk):
                     results[index] = (note, media, issues)
                     if progress:
