@@ -13,6 +13,7 @@ import difflib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ankigen.errors import AnkigenError
@@ -45,6 +46,10 @@ _ALLOWED_NODES = (
     ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or,
     ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
 )
+
+_ALLOWED_TYPES = frozenset(_ALLOWED_NODES)
+_LEAF_TYPES = frozenset(t for t in _ALLOWED_NODES
+                        if issubclass(t, ast.operator | ast.unaryop | ast.boolop | ast.cmpop | ast.expr_context))
 
 _NODE_NAMES = {
     ast.Attribute: "attribute access ('.')",
@@ -109,6 +114,12 @@ def parse(text: object) -> Expr:
     if len(source) > MAX_EXPR_CHARS:
         raise ExprError(f"expression is longer than {MAX_EXPR_CHARS} characters",
                         "split it into several derived values")
+    return _parse_source(source)
+
+
+@lru_cache(maxsize=8192)
+def _parse_source(source: str) -> Expr:
+    """Sources repeat many small expressions (x, a*b, ...): parse each text once."""
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
@@ -123,9 +134,12 @@ def parse(text: object) -> Expr:
     def visit(node: ast.AST, depth: int) -> None:
         if depth > MAX_DEPTH:
             raise ExprError("expression is nested too deeply", "split it into derived values")
-        if not isinstance(node, _ALLOWED_NODES):
+        kind = type(node)
+        if kind not in _ALLOWED_TYPES:
             raise ExprError(f"{_describe(node)} is not allowed in expressions",
                             "use only numbers, names, operators and the listed functions")
+        if kind in _LEAF_TYPES:  # operators and contexts: nothing below them
+            return
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool) or v is None or not isinstance(v, int | float):
@@ -149,8 +163,14 @@ def parse(text: object) -> Expr:
                 raise ExprError(f"name '{node.id}' is not allowed (names may not start with '_')",
                                 "rename it")
             names.add(node.id)
-        for child in ast.iter_child_nodes(node):
-            visit(child, depth + 1)
+        for field in node._fields:  # ast.iter_child_nodes, without its generator overhead
+            value = getattr(node, field, None)
+            if isinstance(value, ast.AST):
+                visit(value, depth + 1)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        visit(item, depth + 1)
 
     visit(tree, 0)
     return Expr(source, tree, frozenset(names), frozenset(calls))

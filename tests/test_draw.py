@@ -1,0 +1,40 @@
+"""Drawing: the shared text-metrics cache must not change a single byte of any figure."""
+
+from __future__ import annotations
+
+import pytest
+
+from ankigen import draw
+
+
+@pytest.fixture(scope="module")
+def one_figure_per_kind(library):
+    """The arguments of the first figure of each kind in the sources (problems at seed 1, slot 0)."""
+    from ankigen.sample import sample
+    from ankigen.solve import solve
+
+    found: dict[str, dict] = {}
+    for topic in library.topics:
+        for c in topic.concepts:
+            if c.figure is not None and c.figure.kind not in found:
+                found[c.figure.kind] = dict(draw.figure_args(c.figure, {}, c.id))
+        for p in topic.problems:
+            if p.figure is not None and p.figure.kind not in found:
+                found[p.figure.kind] = dict(draw.figure_args(p.figure, solve(p, sample(p, 1, 0)).namespace(), p.id))
+    return found
+
+
+def test_shared_text_metrics_give_identical_svg(one_figure_per_kind):
+    assert len(one_figure_per_kind) >= 60
+    draw.share_text_metrics(False)
+    try:
+        # measured per figure, as matplotlib does by itself (render_svg would switch sharing on)
+        plain = {}
+        for kind, args in one_figure_per_kind.items():
+            plain[kind] = draw.render_svg(kind, dict(args), share_text=False)
+        draw.share_text_metrics(True)
+        for _ in range(2):  # the second pass is served from the cache
+            for kind, args in one_figure_per_kind.items():
+                assert draw.render_svg(kind, dict(args)) == plain[kind], kind
+    finally:
+        draw.share_text_metrics(True)
