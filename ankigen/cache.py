@@ -93,10 +93,7 @@ class Cache:
             media = None
             if note.media:
                 name = note.media[0]
-                blob = self._media(name).read_bytes()
-                if f"ankigen-{hashlib.sha256(blob).hexdigest()[:20]}.svg" != name:
-                    raise ValueError("media hash mismatch")
-                media = Media(name, blob)
+                media = Media(name, self._media_blob(name))
         except (ValueError, KeyError, TypeError, OSError, json.JSONDecodeError):
             self.corrupt += 1
             self.misses += 1
@@ -119,6 +116,16 @@ class Cache:
                 {"format": FORMAT, "key": key, "checksum": checksum, "note": body}).encode())
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+    def figures(self) -> FigureCache:
+        return FigureCache(self)
+
+    def _media_blob(self, name: str) -> bytes:
+        blob = self._media(name).read_bytes()
+        if f"ankigen-{hashlib.sha256(blob).hexdigest()[:20]}.svg" != name:
+            self._media(name).unlink(missing_ok=True)  # damaged: the next put rewrites it
+            raise ValueError("media hash mismatch")
+        return blob
 
     # A manifest maps "these exact sources, this recipe" to the ordered note keys, so a
     # rebuild with nothing changed skips loading and validating the sources altogether.
@@ -150,6 +157,43 @@ class Cache:
         with contextlib.suppress(OSError):
             _atomic_write(self.folder / "manifests" / f"{key}.json",
                           json.dumps({"key": key, "notes": note_keys}).encode())
+
+
+class FigureCache:
+    """Figures by their exact inputs (kind and arguments), shared by every note and recipe.
+
+    A note whose text changed keeps its figure; so does a topic that was renamed.
+    """
+
+    def __init__(self, cache: Cache):
+        self.cache = cache
+
+    def _entry(self, token: str) -> tuple[str, Path]:
+        key = hashlib.sha256(f"{self.cache.base}|figure|{token}".encode()).hexdigest()
+        return key, self.cache.folder / "figures" / key[:2] / f"{key}.json"
+
+    def get(self, token: str) -> Media | None:
+        key, path = self._entry(token)
+        try:
+            data = json.loads(path.read_bytes())
+            if data.get("key") != key or data.get("format") != FORMAT:
+                raise ValueError("stale entry")
+            name = str(data["media"])
+            return Media(name, self.cache._media_blob(name))
+        except FileNotFoundError:
+            return None
+        except (ValueError, KeyError, TypeError, OSError, json.JSONDecodeError):
+            path.unlink(missing_ok=True)  # corrupt: drawn again and rewritten
+            return None
+
+    def put(self, token: str, media: Media) -> None:
+        key, path = self._entry(token)
+        try:
+            if not self.cache._media(media.name).exists():
+                _atomic_write(self.cache._media(media.name), media.data)
+            _atomic_write(path, json.dumps({"format": FORMAT, "key": key, "media": media.name}).encode())
+        except OSError:
+            pass  # a cache that cannot be written only costs time
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -7,7 +7,7 @@ dependence) and a fixed SVG hash salt, so the same inputs give the same bytes.
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, Protocol
 
 from ankigen import identity
 from ankigen.errors import Issue, UserError
@@ -50,6 +50,7 @@ class Plottable:
 
     def __init__(self, sf: Any):
         self.names: tuple[str, ...] = tuple(sf.names)
+        self.source: str = sf.source
         self._fn = sf.fn
 
     def __call__(self, *xs: Any) -> Any:
@@ -155,14 +156,57 @@ def media_name(data: bytes) -> str:
     return f"{MEDIA_PREFIX}{identity.content_hash(data)[:20]}.svg"
 
 
-def draw_figure(request: FigureRequest, loc: Loc) -> Media:
+def figure_token(kind: str, args: tuple[tuple[str, Any], ...]) -> str | None:
+    """An exact text of a figure's inputs, to look it up in the cache; None if not expressible."""
+    import numpy as np
+
+    def token(v: Any) -> str | None:
+        if isinstance(v, Plottable):
+            return f"fn({','.join(v.names)};{v.source})" if v.source else None
+        if isinstance(v, bool) or v is None or isinstance(v, str):
+            return repr(v)
+        if isinstance(v, int | np.integer):
+            return f"i{int(v)}"
+        if isinstance(v, float | np.floating):
+            return f"f{float(v).hex()}"
+        if isinstance(v, complex | np.complexfloating):
+            return f"c{complex(v).real.hex()},{complex(v).imag.hex()}"
+        if isinstance(v, np.ndarray) and v.dtype.kind in "biufc":
+            return f"a{v.dtype.str}{v.shape}{v.tobytes().hex()}"
+        if isinstance(v, list | tuple):
+            parts = [token(x) for x in v]
+            return None if None in parts else "[" + ",".join(p for p in parts if p is not None) + "]"
+        return None
+
+    parts = [(name, token(value)) for name, value in args]
+    if any(t is None for _, t in parts):
+        return None
+    return kind + "(" + ";".join(f"{name}={t}" for name, t in parts) + ")"
+
+
+class FigureStore(Protocol):
+    def get(self, token: str) -> Media | None: ...
+
+    def put(self, token: str, media: Media) -> None: ...
+
+
+def draw_figure(request: FigureRequest, loc: Loc, store: FigureStore | None = None) -> Media:
+    """Draw a figure, or take it from the store when the same inputs were drawn before."""
+    token = figure_token(request.kind, request.args) if store is not None else None
+    if store is not None and token is not None:
+        hit = store.get(token)
+        if hit is not None:
+            return hit
     try:
         data = render_svg(request.kind, dict(request.args))
     except Exception as e:  # a figure function can fail in many ways; report it as the user's
         raise _error(loc, request.label,
                      f"figure '{request.kind}' failed to draw: {type(e).__name__}: {e}",
                      "check the figure's arguments") from e
-    return Media(media_name(data), data)
+    media = Media(media_name(data), data)
+    if store is not None and token is not None:
+        store.put(token, media)
+    return media
 
 
 def attach(note: RenderedNote, media: Media | None) -> FinalNote:

@@ -410,7 +410,7 @@ def to_numeric(value: Any) -> Any:
             return c.real if abs(c.imag) < 1e-14 else c
         syms = sorted(value.free_symbols, key=lambda s: s.name)
         fn = sp.lambdify(syms, value, modules="numpy")
-        return SymbolicFunction([s.name for s in syms], fn)
+        return SymbolicFunction([s.name for s in syms], fn, sp.srepr(value))
     if isinstance(value, int | float):
         return value
     raise ExprError(f"cannot convert {value!r} to a number")
@@ -419,9 +419,10 @@ def to_numeric(value: Any) -> Any:
 class SymbolicFunction(Bound):
     """A sympy expression in free symbols, evaluated at the current bindings when read."""
 
-    def __init__(self, names: list[str], fn: Callable[..., Any]):
+    def __init__(self, names: list[str], fn: Callable[..., Any], source: str = ""):
         self.names = names
         self.fn = fn
+        self.source = source  # the exact expression (sympy srepr): identifies the function
 
     def bind(self, namespace: Mapping[str, Any]) -> Any:
         missing = [n for n in self.names if n not in namespace or isinstance(namespace[n], Bound)]

@@ -11,6 +11,7 @@ import fnmatch
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ankigen.errors import Collector, Issue, UserError
 from ankigen.model import (
@@ -26,6 +27,9 @@ from ankigen.model import (
 )
 from ankigen.paths import Project, find_project
 from ankigen.recipe import DEFAULT_RECIPE, load_recipe, select_topics
+
+if TYPE_CHECKING:
+    from ankigen.draw import FigureStore
 
 Progress = Callable[[int], None]
 
@@ -53,18 +57,18 @@ def area_title(library: Library, area_id: str) -> str:
 
 
 def concept_note(library: Library, topic: Topic, concept: Concept, root: str, seed: int,
-                 project: Project) -> tuple[FinalNote, Media | None]:
+                 project: Project, figures: FigureStore | None = None) -> tuple[FinalNote, Media | None]:
     from ankigen import draw, render
 
     deck = render.deck_name(root, area_title(library, topic.area), topic.title)
     args = draw.figure_args(concept.figure, {}, f"concept '{concept.id}'") if concept.figure else ()
     note = render.render_concept(concept, deck, seed, project.templates, args)
-    media = draw.draw_figure(note.figure, concept.figure.loc) if note.figure and concept.figure else None
+    media = draw.draw_figure(note.figure, concept.figure.loc, figures) if note.figure and concept.figure else None
     return draw.attach(note, media), media
 
 
 def problem_note(library: Library, topic: Topic, problem: Problem, root: str, seed: int, slot: int,
-                 project: Project) -> tuple[FinalNote, Media | None]:
+                 project: Project, figures: FigureStore | None = None) -> tuple[FinalNote, Media | None]:
     """One variant through sample → solve → verify → render → draw."""
     from ankigen import draw, render
 
@@ -87,7 +91,7 @@ def problem_note(library: Library, topic: Topic, problem: Problem, root: str, se
             raise UserError([Issue(f"rendered {name} has {msg} (seed {seed}, slot {slot})",
                                    hint="check the template and the values it shows",
                                    **where)])  # type: ignore[arg-type]
-    media = draw.draw_figure(note.figure, problem.figure.loc) if note.figure and problem.figure else None
+    media = draw.draw_figure(note.figure, problem.figure.loc, figures) if note.figure and problem.figure else None
     return draw.attach(note, media), media
 
 
@@ -128,6 +132,7 @@ class Job:
 
 
 _WORKER: dict[str, object] = {}
+EAGER_FIGURES = 32  # this many figures to draw, or more: import matplotlib before forking
 
 
 def _run_job(index: int) -> tuple[int, FinalNote | None, Media | None, tuple[Issue, ...]]:
@@ -136,25 +141,33 @@ def _run_job(index: int) -> tuple[int, FinalNote | None, Media | None, tuple[Iss
     recipe: Recipe = _WORKER["recipe"]  # type: ignore[assignment]
     project: Project = _WORKER["project"]  # type: ignore[assignment]
     job: Job = _WORKER["jobs"][index]  # type: ignore[index]
+    figures: FigureStore | None = _WORKER.get("figures")  # type: ignore[assignment]
     try:
         if isinstance(job.item, Concept):
-            note, media = concept_note(library, job.topic, job.item, recipe.name, recipe.seed, project)
+            note, media = concept_note(library, job.topic, job.item, recipe.name, recipe.seed, project,
+                                       figures)
         else:
             note, media = problem_note(library, job.topic, job.item, recipe.name, recipe.seed,
-                                       job.slot, project)
+                                       job.slot, project, figures)
     except UserError as e:
         return index, None, None, e.issues
     return index, note, media, ()
 
 
-def _warm_up() -> None:
-    """Import the heavy modules once in the parent so forked workers share them."""
-    import matplotlib
+def _warm_up(figures: bool = True) -> None:
+    """Import the heavy modules once in the parent so forked workers share them.
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.figure  # noqa: F401
+    matplotlib (~0.35 s) only when many figures may be drawn: after a small edit most
+    figures come from the cache and the workers import it only if they must draw.
+    """
+    if figures:
+        import matplotlib
 
-    from ankigen import exact, figures, numeric, render  # noqa: F401
+        matplotlib.use("Agg", force=False)
+        import matplotlib.figure  # noqa: F401
+
+        from ankigen import figures as _kinds  # noqa: F401
+    from ankigen import exact, numeric, render  # noqa: F401
 
     render.environment()
 
@@ -211,11 +224,12 @@ def generate(library: Library, recipe: Recipe, project: Project,
                 continue
         pending.append(i)
 
-    _WORKER.update(library=library, recipe=recipe, project=project, jobs=jobs)
+    _WORKER.update(library=library, recipe=recipe, project=project, jobs=jobs,
+                   figures=store.figures() if store is not None else None)
     import gc
 
     if pending:
-        _warm_up()
+        _warm_up(figures=sum(jobs[i].item.figure is not None for i in pending) >= EAGER_FIGURES)
     # Everything alive now (sources, sympy, matplotlib) lives as long as the build: keep the
     # collector from rescanning it after every figure, and forked workers from copying it.
     gc.collect()

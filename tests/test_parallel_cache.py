@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from ankigen.cache import Cache
 from ankigen.paths import find_project
@@ -113,3 +114,83 @@ def test_unchanged_rebuild_reuses_everything_and_is_identical(tmp_path, src_copy
     f.write_text(f.read_text() + "\n# a comment\n")
     d = build(None, (), None, None, str(tmp_path / "d.apkg"), src_copy / "cards_src", cache_dir=cache)
     assert d.cached == d.notes  # every note still comes from the per-note cache
+
+
+def _count_draws(monkeypatch):
+    """Count real figure drawing (the real function still runs)."""
+    from ankigen import draw
+
+    calls = []
+    real = draw.render_svg
+
+    def counting(kind, args, *rest, **kw):
+        calls.append(kind)
+        return real(kind, args, *rest, **kw)
+
+    monkeypatch.setattr(draw, "render_svg", counting)
+    return calls
+
+
+def test_renamed_topic_keeps_its_figures_without_drawing(tmp_path, src_copy, monkeypatch):
+    proj = find_project(src_copy / "cards_src")
+    recipe = load_recipe(proj.recipes / "ml-math.yaml")
+    folder = tmp_path / "cache"
+    lib = load(proj)
+    topic = next(t for t in lib.topics if any(c.figure for c in t.concepts)
+                 and any(p.figure for p in t.problems))
+    first = generate(lib, recipe, proj, cache=Cache(folder, proj.templates))
+    path = src_copy / "cards_src" / Path(topic.path).relative_to("cards_src")
+    path.write_text(path.read_text().replace(f"title: {topic.title}", "title: Renamed", 1))
+    draws = _count_draws(monkeypatch)
+    cache = Cache(folder, proj.templates)
+    again = generate(load(proj), recipe, proj, cache=cache)
+    ids = {c.id for c in topic.concepts} | {p.id for p in topic.problems}
+    assert cache.misses == sum(1 for n in first.notes if n.item_id in ids) > 0
+    assert all(n.deck.endswith("::Renamed") for n in again.notes if n.item_id in ids)
+    assert draws == []  # every figure of the renamed topic came from the figure cache
+    assert [(m.name, m.data) for m in again.media] == [(m.name, m.data) for m in first.media]
+
+
+def test_damaged_figure_cache_is_redrawn(tmp_path, built_deck, library, default_recipe, project, monkeypatch):
+    folder = tmp_path / "cache"
+    generate(library, default_recipe, project, cache=Cache(folder, project.templates))
+    for notes in (folder / "notes", folder / "manifests"):  # leave only the figure cache
+        for f in notes.rglob("*.json"):
+            f.unlink()
+    entries = sorted((folder / "figures").rglob("*.json"))
+    entries[0].write_bytes(b"{ truncated")
+    data = json.loads(entries[1].read_text())
+    data["media"] = "ankigen-00000000000000000000.svg"  # points at a missing file
+    entries[1].write_text(json.dumps(data))
+    blob = folder / "media" / json.loads(entries[2].read_text())["media"]
+    blob.write_bytes(b"<svg>tampered</svg>")
+    draws = _count_draws(monkeypatch)
+    again = generate(library, default_recipe, project, cache=Cache(folder, project.templates))
+    assert 3 <= len(draws) < 20  # only the damaged figures (and their twins) were drawn again
+    assert _summary(again) == _summary(built_deck)
+    assert blob.read_bytes() != b"<svg>tampered</svg>"  # repaired for the next build
+
+
+def test_figure_token_tells_inputs_apart():
+    import numpy as np
+
+    from ankigen.draw import Plottable, figure_token
+    from ankigen.exact import exact_evaluator
+    from ankigen.expr import parse
+    from ankigen.numeric import to_numeric
+
+    def fn(text):
+        return Plottable(to_numeric(exact_evaluator({"x": __import__("sympy").Symbol("x")}).eval(parse(text))))
+
+    base = figure_token("k", (("a", 0.5), ("f", fn("x**2")), ("v", np.array([1.0, 2.0]))))
+    assert base == figure_token("k", (("a", 0.5), ("f", fn("x**2")), ("v", np.array([1.0, 2.0]))))
+    others = [
+        figure_token("k2", (("a", 0.5), ("f", fn("x**2")), ("v", np.array([1.0, 2.0])))),
+        figure_token("k", (("a", 0.5 + 1e-15), ("f", fn("x**2")), ("v", np.array([1.0, 2.0])))),
+        figure_token("k", (("a", 0.5), ("f", fn("x**3")), ("v", np.array([1.0, 2.0])))),
+        figure_token("k", (("a", 0.5), ("f", fn("x**2")), ("v", np.array([1.0, 2.0, 0.0])))),
+        figure_token("k", (("a", 0.5), ("f", fn("x**2")), ("v", np.array([[1.0, 2.0]])))),
+        figure_token("k", (("b", 0.5), ("f", fn("x**2")), ("v", np.array([1.0, 2.0])))),
+    ]
+    assert None not in others and len({base, *others}) == len(others) + 1
+    assert figure_token("k", (("a", object()),)) is None  # not expressible: drawn, never cached
