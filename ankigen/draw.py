@@ -50,8 +50,12 @@ class Plottable:
 
     def __init__(self, sf: Any):
         self.names: tuple[str, ...] = tuple(sf.names)
-        self.source: str = sf.source
+        self._sf = sf
         self._fn = sf.fn
+
+    @property
+    def source(self) -> str:
+        return str(self._sf.source)
 
     def __call__(self, *xs: Any) -> Any:
         import numpy as np

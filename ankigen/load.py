@@ -148,9 +148,10 @@ def _check_names(ctx: _Ctx, pos: tuple[int, int], ex: E.Expr, known: set[str], w
                  functions: set[str]) -> bool:
     ok = True
     if "quad" in functions:  # numeric expressions: calculus forms bind their variable
-        from ankigen.numeric import bound_names
+        from ankigen.numeric import BINDING_FORMS, bound_names
 
-        known = known | bound_names(ex.tree)
+        if ex.calls & BINDING_FORMS:
+            known = known | bound_names(ex.tree)
     for name in sorted(ex.names):
         if name not in known:
             ctx.at(pos, f"unknown name '{name}' in {what}",

@@ -367,6 +367,7 @@ def _elementwise(node: ast.expr, var: str, ev: Evaluator) -> bool:
 
 _BINDS_ONE = {"quad", "fdiff", "nsum", "argmin", "argmax", "froot"}
 _BINDS_MANY = {"fgrad", "fhess", "fjac"}
+BINDING_FORMS = frozenset(_BINDS_ONE | _BINDS_MANY)
 
 
 def bound_names(tree: ast.AST) -> set[str]:
@@ -410,7 +411,7 @@ def to_numeric(value: Any) -> Any:
             return c.real if abs(c.imag) < 1e-14 else c
         syms = sorted(value.free_symbols, key=lambda s: s.name)
         fn = sp.lambdify(syms, value, modules="numpy")
-        return SymbolicFunction([s.name for s in syms], fn, sp.srepr(value))
+        return SymbolicFunction([s.name for s in syms], fn, value)
     if isinstance(value, int | float):
         return value
     raise ExprError(f"cannot convert {value!r} to a number")
@@ -419,10 +420,17 @@ def to_numeric(value: Any) -> Any:
 class SymbolicFunction(Bound):
     """A sympy expression in free symbols, evaluated at the current bindings when read."""
 
-    def __init__(self, names: list[str], fn: Callable[..., Any], source: str = ""):
+    def __init__(self, names: list[str], fn: Callable[..., Any], expr: Any = None):
         self.names = names
         self.fn = fn
-        self.source = source  # the exact expression (sympy srepr): identifies the function
+        self.expr = expr  # the exact (sympy) expression
+
+    @property
+    def source(self) -> str:
+        """The exact expression as text (sympy srepr): identifies the function, e.g. for caching."""
+        import sympy as sp
+
+        return sp.srepr(self.expr) if self.expr is not None else ""
 
     def bind(self, namespace: Mapping[str, Any]) -> Any:
         missing = [n for n in self.names if n not in namespace or isinstance(namespace[n], Bound)]

@@ -108,6 +108,8 @@ class _Converter:
             seq.item_pos = [_mark(n) for n in node.value]
             return seq
         assert isinstance(node, yaml.ScalarNode)
+        if node.tag == "tag:yaml.org,2002:str":  # most scalars: the constructor would return this
+            return node.value
         if node.tag == "tag:yaml.org,2002:timestamp":
             return str(node.value)
         if node.tag not in _SCALAR_TAGS:
