@@ -232,7 +232,7 @@ def generate(library: Library, recipe: Recipe, project: Project,
         _warm_up(figures=sum(jobs[i].item.figure is not None for i in pending) >= EAGER_FIGURES)
     # Everything alive now (sources, sympy, matplotlib) lives as long as the build: keep the
     # collector from rescanning it after every figure, and forked workers from copying it.
-    gc.collect()
+    gc.collect(1)  # the young garbage; a full pass over the long-lived heap costs ~0.1 s
     gc.freeze()
     try:
         if workers > 1 and len(pending) > 1 and _can_fork():
