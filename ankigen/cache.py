@@ -208,10 +208,12 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def clear(folder: Path | None = None) -> int:
+def clear(folder: Path | None = None) -> tuple[int, int]:
+    """Delete the cache folder; return how many notes and figures it held."""
     folder = folder or default_dir()
     import shutil
 
-    n = sum(1 for _ in folder.rglob("*.json")) if folder.exists() else 0
+    notes = sum(1 for _ in (folder / "notes").rglob("*.json"))
+    figures = sum(1 for _ in (folder / "figures").rglob("*.json"))
     shutil.rmtree(folder, ignore_errors=True)
-    return n
+    return notes, figures

@@ -257,7 +257,8 @@ def clear_cache(cache_dir: Path | None) -> None:
     """Delete the build cache."""
     from ankigen.cache import clear
 
-    click.echo(f"removed {clear(cache_dir)} cached notes")
+    notes, figures = clear(cache_dir)
+    click.echo(f"removed {notes} cached notes and {figures} cached figures")
 
 
 @cli.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ankigen.cache import Cache
@@ -91,10 +92,15 @@ def test_clear_cache_command(tmp_path, src_copy):
     r = subprocess.run([sys.executable, "-m", "ankigen", "build", "-q", "--variants", "1",
                         "--cache-dir", str(folder)], cwd=src_copy, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert list(folder.rglob("*.json"))
+    counted_notes = len(list((folder / "notes").rglob("*.json")))
+    counted_figures = len(list((folder / "figures").rglob("*.json")))
+    assert counted_notes > 0
     r = subprocess.run([sys.executable, "-m", "ankigen", "clear-cache", "--cache-dir", str(folder)],
                        cwd=src_copy, capture_output=True, text=True)
-    assert r.returncode == 0 and r.stdout.startswith("removed ")
+    assert r.returncode == 0, r.stderr
+    assert re.fullmatch(r"removed (\d+) cached notes and (\d+) cached figures\n", r.stdout), r.stdout
+    n_notes, n_figures = map(int, re.findall(r"\d+", r.stdout))
+    assert n_notes == counted_notes and n_figures == counted_figures > 0
     assert not folder.exists()
 
 
