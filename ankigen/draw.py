@@ -51,7 +51,6 @@ class Plottable:
     def __init__(self, sf: Any):
         self.names: tuple[str, ...] = tuple(sf.names)
         self._sf = sf
-        self._fn = sf.fn
 
     @property
     def source(self) -> str:
@@ -62,7 +61,7 @@ class Plottable:
 
         arrays = [np.asarray(x, dtype=float) for x in xs]
         shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
-        return np.broadcast_to(np.asarray(self._fn(*arrays), dtype=float), shape)
+        return np.broadcast_to(np.asarray(self._sf.fn(*arrays), dtype=float), shape)
 
 
 def _error(loc: Loc, item: str, message: str, hint: str | None) -> UserError:

@@ -116,7 +116,8 @@ def _diff(f: Any, x: Any, n: Any = 1) -> Any:
 
 
 def _taylor(f: Any, x: Any, a: Any, n: Any) -> Any:
-    """Σ f⁽ᵏ⁾(a)/k! (x − a)ᵏ from derivatives, ~20× cheaper than sympy's series.
+    """Σ f⁽ᵏ⁾(a)/k! (x − a)ᵏ from derivatives: cheaper than sympy's series() (1.7× for
+    exp(ax)·cos(bx) at 0, over 10× away from 0) and the same polynomial (tests/test_exact.py).
 
     series() is kept for removable singularities (sin(x)/x at 0), where a derivative
     evaluated at a is undefined.
