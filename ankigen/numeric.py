@@ -255,12 +255,10 @@ class NumericBackend(Backend):
                 raise ExprError(f"nsum range is longer than {MAX_RANGE}")
             if _elementwise(args[0], k, ev):  # all terms at once
                 ks = np.arange(lo, hi + 1, dtype=float)
-                with np.errstate(all="ignore"):
-                    terms = np.asarray(ev.with_bindings({k: ks})._ev(args[0]), dtype=float)
-                if terms.shape == ks.shape and np.all(np.isfinite(terms)):
+                terms = _on_array(ev, args[0], k, ks)
+                if terms is not None and np.all(np.isfinite(terms)):
                     return float(np.sum(terms))
-                # a different shape or not finite somewhere: term by term below, which reports
-                # the failing term
+                # not finite somewhere: term by term below, which reports the failing term
             return float(sum(float(np.sum(ev.with_bindings({k: i})._ev(args[0]))) for i in range(lo, hi + 1)))
         if name in {"argmin", "argmax"}:
             if len(args) != 4:
@@ -273,13 +271,11 @@ class NumericBackend(Backend):
                 return sign * float(ev.with_bindings({x: t})._ev(args[0]))
 
             grid = np.linspace(a, b, 4001)
-            values: np.ndarray | None = None
-            if _elementwise(args[0], x, ev):  # the whole grid at once
-                with np.errstate(all="ignore"):
-                    values = sign * np.asarray(ev.with_bindings({x: grid})._ev(args[0]), dtype=float)
-                values = np.where(np.isnan(values), np.inf, values)
-            if values is None or values.shape != grid.shape:
+            values = _on_array(ev, args[0], x, grid) if _elementwise(args[0], x, ev) else None
+            if values is None:
                 values = np.array([g(t) for t in grid])
+            else:
+                values = np.where(np.isnan(values), np.inf, sign * values)
             i = int(np.argmin(values))
             lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
             phi = (math.sqrt(5) - 1) / 2  # golden section: one new evaluation per step
@@ -325,6 +321,16 @@ _ELEMENTWISE = frozenset({
     "asin", "acos", "tanh", "sinh", "cosh", "floor", "ceil", "clip", "maximum", "minimum",
     "sigmoid", "relu", "real",
 })
+
+
+def _on_array(ev: Evaluator, node: ast.expr, var: str, points: np.ndarray) -> np.ndarray | None:
+    """node at every point at once, or None where that does not give one value per point."""
+    try:
+        with np.errstate(all="ignore"):
+            values = np.asarray(ev.with_bindings({var: points})._ev(node), dtype=float)
+    except (ExprError, ValueError, TypeError, IndexError, ArithmeticError):
+        return None
+    return values if values.shape == points.shape else None
 
 
 def _elementwise(node: ast.expr, var: str, ev: Evaluator) -> bool:

@@ -54,3 +54,20 @@ def test_nsum_term_that_fails_is_reported() -> None:
     with pytest.raises(ExprError, match="evaluating"):
         ev("nsum(1 / (k - 3), k, 0, 5)")
     assert np.isfinite(ev("nsum(1 / (k - 3.5), k, 0, 5)"))
+
+
+def test_functions_of_the_bound_variable():
+    """A derived function of the variable (sympy, lambdified) is summed or searched like a formula."""
+    import sympy as sp
+
+    from ankigen.numeric import to_numeric
+
+    k, x = sp.symbols("k x")
+    namespace = {
+        "f": to_numeric(sp.Max(k, 2)),  # numpy's amax over a tuple: not elementwise for arrays
+        "g": to_numeric(sp.Piecewise((x**2, x < 1), (2 * x - 1, True)) + sp.Max(x, sp.Rational(1, 2))),
+    }
+    e = numeric_evaluator(namespace)
+    assert float(e.eval(parse("nsum(f, k, 0, 4)"))) == 2 + 2 + 2 + 3 + 4
+    # for x >= 1: 3x - 1 + (x - 3)^2, smallest where 3 + 2(x - 3) = 0
+    assert float(e.eval(parse("argmin(g + (x - 3)**2, x, -3, 5)"))) == pytest.approx(1.5, abs=1e-7)
