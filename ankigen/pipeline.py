@@ -8,7 +8,8 @@ failed build reports all its problems and leaves the previous deck untouched.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -172,6 +173,24 @@ def _warm_up(figures: bool = True) -> None:
     render.environment()
 
 
+@contextmanager
+def _long_lived(figures: bool) -> Iterator[None]:
+    """Import the heavy modules, then freeze everything alive for the duration.
+
+    The sources, sympy and matplotlib live as long as the build: the collector need not
+    rescan them after every figure, and forked workers need not copy them.
+    """
+    import gc
+
+    _warm_up(figures)
+    gc.collect(1)  # the young garbage; a full pass over the long-lived heap costs ~0.1 s
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _die_with_parent() -> None:
     """Pool initializer: on Linux, have the kernel stop a worker whose parent was killed."""
     import sys
@@ -207,7 +226,7 @@ def generate(library: Library, recipe: Recipe, project: Project,
     for topic in topics:
         jobs += [Job(topic, c, 0) for c in topic.concepts]
         jobs += [Job(topic, p, slot) for slot in range(recipe.variants) for p in topic.problems]
-    results: list[tuple[FinalNote | None, Media | None, tuple[Issue, ...]]] = [(None, None, ())] * len(jobs)
+    results: list[Outcome] = [(None, None, ())] * len(jobs)
     keys: list[str] = []
     pending: list[int] = []
     store = cache if isinstance(cache, Cache) else None
@@ -226,50 +245,13 @@ def generate(library: Library, recipe: Recipe, project: Project,
 
     _WORKER.update(library=library, recipe=recipe, project=project, jobs=jobs,
                    figures=store.figures() if store is not None else None)
-    import gc
-
-    if pending:
-        _warm_up(figures=sum(jobs[i].item.figure is not None for i in pending) >= EAGER_FIGURES)
-    # Everything alive now (sources, sympy, matplotlib) lives as long as the build: keep the
-    # collector from rescanning it after every figure, and forked workers from copying it.
-    gc.collect(1)  # the young garbage; a full pass over the long-lived heap costs ~0.1 s
-    gc.freeze()
+    drawing = sum(jobs[i].item.figure is not None for i in pending) >= EAGER_FIGURES
     try:
-        if workers > 1 and len(pending) > 1 and _can_fork():
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            def cost(i: int) -> int:  # longest jobs first, so no worker is left with a long tail
-                item = jobs[i].item
-                return (2 if item.figure is not None else 0) + (1 if isinstance(item, Problem) else 0)
-
-            # The variants of one problem travel together, so one worker compiles its templates
-            # and fills sympy's cache for it once.
-            first: dict[int, int] = {}
-            for i in pending:
-                first.setdefault(id(jobs[i].item), i)
-            order = sorted(pending, key=lambda i: (-cost(i), first[id(jobs[i].item)], jobs[i].slot))
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                       initializer=_die_with_parent)
-            try:
-                chunk = max(1, min(recipe.variants, len(pending) // (workers * 16)))
-                for index, note, media, issues in pool.map(_run_job, order, chunksize=chunk):
-                    results[index] = (note, media, issues)
-                    if progress:
-                        progress(1)
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            pool.shutdown()
-        else:
-            for i in pending:
-                index, note, media, issues = _run_job(i)
-                results[index] = (note, media, issues)
-                if progress:
-                    progress(1)
+        with _long_lived(figures=drawing):
+            for i, outcome in _compute(jobs, pending, workers, recipe, progress).items():
+                results[i] = outcome
     finally:
         _WORKER.clear()
-        gc.unfreeze()
 
     col = Collector()
     notes: list[FinalNote] = []
@@ -288,6 +270,48 @@ def generate(library: Library, recipe: Recipe, project: Project,
     if store is not None and manifest is not None:
         store.put_manifest(manifest, keys)
     return BuiltDeck(recipe, tuple(notes), tuple(media_by_name[k] for k in sorted(media_by_name)))
+
+
+Outcome = tuple[FinalNote | None, Media | None, tuple[Issue, ...]]
+
+
+def _compute(jobs: list[Job], pending: list[int], workers: int, recipe: Recipe,
+             progress: Progress | None) -> dict[int, Outcome]:
+    """Run the pending jobs, in forked workers when there are several."""
+    results: dict[int, Outcome] = {}
+    if workers > 1 and len(pending) > 1 and _can_fork():
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        def cost(i: int) -> int:  # longest jobs first, so no worker is left with a long tail
+            item = jobs[i].item
+            return (2 if item.figure is not None else 0) + (1 if isinstance(item, Problem) else 0)
+
+        # The variants of one problem travel together, so one worker compiles its templates
+        # and fills sympy's cache for it once.
+        first: dict[int, int] = {}
+        for i in pending:
+            first.setdefault(id(jobs[i].item), i)
+        order = sorted(pending, key=lambda i: (-cost(i), first[id(jobs[i].item)], jobs[i].slot))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_die_with_parent)
+        try:
+            chunk = max(1, min(recipe.variants, len(pending) // (workers * 16)))
+            for index, note, media, issues in pool.map(_run_job, order, chunksize=chunk):
+                results[index] = (note, media, issues)
+                if progress:
+                    progress(1)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+    else:
+        for i in pending:
+            index, note, media, issues = _run_job(i)
+            results[index] = (note, media, issues)
+            if progress:
+                progress(1)
+    return results
 
 
 def _can_fork() -> bool:
@@ -480,28 +504,28 @@ def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, 
             progress(1)
 
     try:
-        if n_workers > 1 and len(problems) + len(concepts) > 1 and _can_fork():
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+        with _long_lived(figures=False):
+            if n_workers > 1 and len(problems) + len(concepts) > 1 and _can_fork():
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
 
-            _warm_up()
-            with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"),
-                                     initializer=_die_with_parent) as pool:
-                for _, n, failures in pool.map(_check_concept, range(len(concepts)), chunksize=8):
+                with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"),
+                                         initializer=_die_with_parent) as pool:
+                    for _, n, failures in pool.map(_check_concept, range(len(concepts)), chunksize=8):
+                        concept_done(n, failures)
+                    for index, n, answers, failures, rate in pool.map(_check_problem, range(len(problems))):
+                        results[index] = (n, answers, failures, rate)
+                        if progress:
+                            progress(1)
+            else:
+                for i in range(len(concepts)):
+                    _, n, failures = _check_concept(i)
                     concept_done(n, failures)
-                for index, n, answers, failures, rate in pool.map(_check_problem, range(len(problems))):
+                for i in range(len(problems)):
+                    index, n, answers, failures, rate = _check_problem(i)
                     results[index] = (n, answers, failures, rate)
                     if progress:
                         progress(1)
-        else:
-            for i in range(len(concepts)):
-                _, n, failures = _check_concept(i)
-                concept_done(n, failures)
-            for i in range(len(problems)):
-                index, n, answers, failures, rate = _check_problem(i)
-                results[index] = (n, answers, failures, rate)
-                if progress:
-                    progress(1)
     finally:
         _CHECK.clear()
     reports = []
