@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ankigen.draw import media_name
 from ankigen.model import FinalNote, Media
 
 FORMAT = 1
@@ -110,8 +111,8 @@ class Cache:
         }
         checksum = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
         try:
-            if media is not None and not self._media(media.name).exists():
-                _atomic_write(self._media(media.name), media.data)
+            if media is not None:
+                self._put_media(media)
             _atomic_write(self._entry(key), json.dumps(
                 {"format": FORMAT, "key": key, "checksum": checksum, "note": body}).encode())
         except OSError:
@@ -120,9 +121,13 @@ class Cache:
     def figures(self) -> FigureCache:
         return FigureCache(self)
 
+    def _put_media(self, media: Media) -> None:
+        if not self._media(media.name).exists():
+            _atomic_write(self._media(media.name), media.data)
+
     def _media_blob(self, name: str) -> bytes:
         blob = self._media(name).read_bytes()
-        if f"ankigen-{hashlib.sha256(blob).hexdigest()[:20]}.svg" != name:
+        if media_name(blob) != name:
             self._media(name).unlink(missing_ok=True)  # damaged: the next put rewrites it
             raise ValueError("media hash mismatch")
         return blob
@@ -189,8 +194,7 @@ class FigureCache:
     def put(self, token: str, media: Media) -> None:
         key, path = self._entry(token)
         try:
-            if not self.cache._media(media.name).exists():
-                _atomic_write(self.cache._media(media.name), media.data)
+            self.cache._put_media(media)
             _atomic_write(path, json.dumps({"format": FORMAT, "key": key, "media": media.name}).encode())
         except OSError:
             pass  # a cache that cannot be written only costs time
