@@ -42,9 +42,11 @@ CONCEPT_KEYS = {"id": True, "front": False, "back": False, "cloze": False, "extr
                 "figure": False, "tags": False, "check": False}
 PROBLEM_KEYS = {"id": True, "title": False, "symbols": False, "params": True, "constraints": False,
                 "derived": False, "given": False, "question": True, "answer": True,
-                "solution": True, "figure": False, "check": True, "tags": False}
+                "solution": True, "figure": False, "check": True, "tags": False,
+                "form": False}
 FIGURE_KEYS = {"kind": True, "args": False, "side": False, "alt": False}
-CHECK_KEYS = {"shown": True, "expect": True, "tol": False}
+CHECK_KEYS = {"shown": True, "expect": True, "tol": False, "in": False}
+CHECK_FIELDS = ("answer", "solution")
 IDENTITY_KEYS = {"vars": False, "lhs": False, "rhs": False, "holds": False, "tol": False,
                  "trials": False}
 PARAM_KEYS = {"int": False, "choice": False}
@@ -524,19 +526,25 @@ def _load_problem(ctx: _Ctx, m: Map, topic: str) -> Problem | None:
                                     numeric_fns):
                     continue
                 tol = _number(ctx, item, "tol")
+                field = item.get("in", "answer")
+                if field not in CHECK_FIELDS:
+                    ctx.at(item.where("in"), f"check 'in' must be 'answer' or 'solution', got '{field}'",
+                           "write in: solution for an intermediate value the solution shows")
+                    continue
                 checks.append(CheckItem(str(shown), ex, float(tol) if tol is not None else 1e-9,
-                                        ctx.loc(p)))
+                                        ctx.loc(p), str(field)))
 
     figure = None
     if "figure" in m:
         figure = _figure(ctx, m["figure"], m.where("figure"), known, "front", exact_consts)
     title = _text(ctx, m, "title") or ""
+    form = _text(ctx, m, "form") or ""
     return Problem(
         id=m["id"], topic=topic, title=title, symbols=tuple(symbols), params=tuple(params),
         constraints=tuple(constraints), derived=tuple(derived), given=tuple(given),
         question=texts["question"], answer=texts["answer"], solution=texts["solution"],
         figure=figure, checks=tuple(checks), tags=_tags(ctx, m), loc=ctx.loc(m.pos),
-        digest=_digest(m),
+        digest=_digest(m), form=form.strip(),
     )
 
 

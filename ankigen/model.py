@@ -72,6 +72,7 @@ class CheckItem:
     expect: Expr
     tol: float
     loc: Loc
+    field: str = "answer"  # the field that must show the value: "answer" or "solution"
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class Problem:
     tags: tuple[str, ...]
     loc: Loc
     digest: str
+    form: str = ""  # the answer's form as the question states it ("exact fraction", ...)
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,7 @@ class Verified:
     solved: Solved
     results: tuple[CheckResult, ...]
     answer_html: str  # the Answer field that was checked; render uses it as is
+    solution_html: str = ""  # the Solution field that was checked (intermediate values)
 
 
 # ---- render / draw / package -------------------------------------------------------

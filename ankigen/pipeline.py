@@ -122,7 +122,12 @@ def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:
         except render.RenderError as e:
             raise UserError([Issue(f"answer: {e.message} (seed {seed}, slot {slot})", hint=e.hint,
                                    **where)]) from e  # type: ignore[arg-type]
-        return verify(solved, answer)
+        try:
+            solution = render.solution_html(solved)
+        except render.RenderError as e:
+            raise UserError([Issue(f"solution: {e.message} (seed {seed}, slot {slot})", hint=e.hint,
+                                   **where)]) from e  # type: ignore[arg-type]
+        return verify(solved, answer, solution)
 
 
 @dataclass(frozen=True)

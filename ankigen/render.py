@@ -7,6 +7,7 @@ never collide with jinja syntax: ``\\( \\frac{<< a >>}{x^{2}} \\)``.
 from __future__ import annotations
 
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -188,14 +189,23 @@ def answer_html(solved: Solved) -> str:
     return clean_html(_lines(render_text(solved.problem.answer, problem_context(solved))))
 
 
+def solution_html(solved: Solved) -> str:
+    """The Solution field exactly as the card will show it (intermediate values are checked here)."""
+    return clean_html(_lines(render_text(solved.problem.solution, problem_context(solved))))
+
+
+def _form_html(form: str) -> str:
+    return f'<div class="answer-form">Answer form: {escape(form)}</div>' if form else ""
+
+
 def render_problem(verified: Verified, deck: str, templates: Path,
                    figure_args: tuple[tuple[str, Any], ...] = ()) -> RenderedNote:
     problem: Problem = verified.solved.problem
     draw = verified.solved.draw
     ctx = problem_context(verified.solved)
-    question = clean_html(_lines(render_text(problem.question, ctx)))
+    question = clean_html(_lines(render_text(problem.question, ctx)) + _form_html(problem.form))
     answer = verified.answer_html
-    solution = clean_html(_lines(render_text(problem.solution, ctx)))
+    solution = verified.solution_html or solution_html(verified.solved)
     src = footer(templates, problem.id, draw.seed, draw.slot)
     fig = None
     if problem.figure is not None:

@@ -117,8 +117,8 @@ def _compare_functions(value: Any, symbols: list[str], expect: Any, numeric_ns: 
     return True, worst, first_card, first_expected
 
 
-def verify(solved: Solved, answer_html: str) -> Verified:
-    """Check one solved variant against the answer text of its card."""
+def verify(solved: Solved, answer_html: str, solution_html: str = "") -> Verified:
+    """Check one solved variant against the answer (and solution) text of its card."""
     from ankigen.numeric import numeric_evaluator, to_numeric
     from ankigen.render import tex
 
@@ -130,17 +130,18 @@ def verify(solved: Solved, answer_html: str) -> Verified:
     issues = []
     from html import unescape
 
-    answer_text = unescape(answer_html)
+    field_texts = {"answer": unescape(answer_html), "solution": unescape(solution_html)}
     for item in problem.checks:
         where = {"path": item.loc.path, "line": item.loc.line, "column": item.loc.column,
                  "item": f"problem '{problem.id}'"}
         card_value = values[item.shown]
         shown_tex = tex(card_value)
         # MathJax reads the text of the field, where &amp; is & (matrix column separators)
-        if not shows(answer_text, shown_tex):
+        if not shows(field_texts[item.field], shown_tex):
             issues.append(Issue(
-                f"the answer does not show '{item.shown}' = {shown_tex} (seed {draw.seed}, slot {draw.slot})",
-                hint=f"write << {item.shown} >> in the answer", **where))  # type: ignore[arg-type]
+                f"the {item.field} does not show '{item.shown}' = {shown_tex} "
+                f"(seed {draw.seed}, slot {draw.slot})",
+                hint=f"write << {item.shown} >> in the {item.field}", **where))  # type: ignore[arg-type]
             continue
         symbols = sorted(s.name for s in getattr(card_value, "free_symbols", ()))
         try:
@@ -164,7 +165,7 @@ def verify(solved: Solved, answer_html: str) -> Verified:
                 **where))  # type: ignore[arg-type]
     if issues:
         raise UserError(issues)
-    return Verified(solved, tuple(results), answer_html)
+    return Verified(solved, tuple(results), answer_html, solution_html)
 
 
 def check_identity(concept: Concept, seed: int) -> int:
