@@ -39,11 +39,11 @@ RESERVED = {"id", "seed", "slot"}
 
 TOPIC_KEYS = {"title": True, "requires": False, "concepts": False, "problems": False}
 CONCEPT_KEYS = {"id": True, "front": False, "back": False, "cloze": False, "extra": False,
-                "figure": False, "tags": False, "check": False}
+                "figure": False, "tags": False, "check": False, "defines": False}
 PROBLEM_KEYS = {"id": True, "title": False, "symbols": False, "params": True, "constraints": False,
                 "derived": False, "given": False, "question": True, "answer": True,
                 "solution": True, "figure": False, "check": True, "tags": False,
-                "form": False}
+                "form": False, "defines": False}
 FIGURE_KEYS = {"kind": True, "args": False, "side": False, "alt": False}
 CHECK_KEYS = {"shown": True, "expect": True, "tol": False, "in": False}
 CHECK_FIELDS = ("answer", "solution")
@@ -301,6 +301,18 @@ def _tags(ctx: _Ctx, m: Map) -> tuple[str, ...]:
     return tuple(t for t in raw if t not in bad)
 
 
+def _defines(ctx: _Ctx, m: Map) -> tuple[str, ...]:
+    """Symbols the item's own text defines (LaTeX, e.g. '\\eta'); the symbol lint trusts them."""
+    raw = m.get("defines")
+    if raw is None:
+        return ()
+    if not isinstance(raw, Seq) or not all(isinstance(t, str) and t.strip() for t in raw):
+        ctx.at(m.where("defines"), "'defines' must be a list of symbols as LaTeX",
+               "write defines: ['\\eta', 'w'] for the symbols the question itself defines")
+        return ()
+    return tuple(t.strip() for t in raw)
+
+
 def _digest(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -341,6 +353,7 @@ def _load_concept(ctx: _Ctx, m: Map, topic: str) -> Concept | None:
         id=m["id"], topic=topic, kind="cloze" if has_cloze else "basic",
         front=texts["front"], back=texts["back"], text=texts["cloze"], extra=texts["extra"],
         figure=figure, tags=tags, check=check, loc=ctx.loc(m.pos), digest=_digest(m),
+        defines=_defines(ctx, m),
     )
 
 
@@ -544,7 +557,7 @@ def _load_problem(ctx: _Ctx, m: Map, topic: str) -> Problem | None:
         constraints=tuple(constraints), derived=tuple(derived), given=tuple(given),
         question=texts["question"], answer=texts["answer"], solution=texts["solution"],
         figure=figure, checks=tuple(checks), tags=_tags(ctx, m), loc=ctx.loc(m.pos),
-        digest=_digest(m), form=form.strip(),
+        digest=_digest(m), form=form.strip(), defines=_defines(ctx, m),
     )
 
 

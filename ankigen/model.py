@@ -54,6 +54,7 @@ class Concept:
     check: IdentityCheck | None
     loc: Loc
     digest: str  # hash of the item's source, for caches and change detection
+    defines: tuple[str, ...] = ()  # symbols the card's own text defines (for the symbol lint)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Problem:
     loc: Loc
     digest: str
     form: str = ""  # the answer's form as the question states it ("exact fraction", ...)
+    defines: tuple[str, ...] = ()  # symbols the card's own text defines (for the symbol lint)
 
 
 @dataclass(frozen=True)

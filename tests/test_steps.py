@@ -23,6 +23,7 @@ problems:
       c: "2 * b"
     question: What is \\( 2(<< a >> + 1) \\)?
     form: integer
+    defines: ['a']
     answer: \\( << c >> \\)
     solution: First \\( << a >> + 1 = << b >> \\), then double it.
     check:
@@ -54,7 +55,7 @@ def test_wrong_intermediate_value_fails(tmp_path, monkeypatch, capsys):
         cli.main(["check", "--seeds", "2"])
     err = capsys.readouterr().err
     assert exit_info.value.code == 2
-    assert "check failed" in err and "steps.yaml:14:9" in err
+    assert "check failed" in err and "steps.yaml:15:9" in err
 
 
 @pytest.mark.parametrize("field", ["answer", "solution"])
