@@ -45,6 +45,13 @@ def _eigvals(A: Any) -> np.ndarray:
     return w[np.lexsort((w.imag, w.real))]
 
 
+def _qr(A: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Reduced QR with a nonnegative diagonal of R (the Gram–Schmidt convention, unlike LAPACK's)."""
+    Q, R = np.linalg.qr(_arr(A))
+    s = np.where(np.diag(R) < 0, -1.0, 1.0)
+    return Q * s, R * s[:, None]
+
+
 def _shape(args: tuple[Any, ...]) -> tuple[int, ...]:
     shape = tuple(require_size(a, 1000, "random array size") for a in args)
     return shape
@@ -78,6 +85,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "det": lambda A: float(np.linalg.det(_arr(A))), "inv": lambda A: np.linalg.inv(_arr(A)),
     "solve": lambda A, b: np.linalg.solve(_arr(A), _arr(b)),
     "lstsq": lambda A, b: np.linalg.lstsq(_arr(A), _arr(b), rcond=None)[0],
+    "qr_q": lambda A: _qr(A)[0], "qr_r": lambda A: _qr(A)[1],
+    "cholesky": lambda A: np.linalg.cholesky(_arr(A)), "pinv": lambda A: np.linalg.pinv(_arr(A)),
     "T": lambda A: _arr(A).T, "trace": lambda A: float(np.trace(_arr(A))),
     "rank": lambda A: int(np.linalg.matrix_rank(_arr(A))),
     "norm": _norm, "frobenius": lambda A: float(np.linalg.norm(_arr(A), "fro")),
