@@ -71,3 +71,19 @@ def test_functions_of_the_bound_variable():
     assert float(e.eval(parse("nsum(f, k, 0, 4)"))) == 2 + 2 + 2 + 3 + 4
     # for x >= 1: 3x - 1 + (x - 3)^2, smallest where 3 + 2(x - 3) = 0
     assert float(e.eval(parse("argmin(g + (x - 3)**2, x, -3, 5)"))) == pytest.approx(1.5, abs=1e-7)
+
+
+def test_factorizations_follow_the_textbook_conventions():
+    """qr_q/qr_r give R a positive diagonal (Gram–Schmidt's convention, not LAPACK's); cholesky is lower."""
+    A = "array([[-2, 1, 0], [1, 3, 1], [2, 0, 4]])"
+    Q = numeric_evaluator({}).eval(parse(f"qr_q({A})"))
+    R = numeric_evaluator({}).eval(parse(f"qr_r({A})"))
+    M = np.array([[-2, 1, 0], [1, 3, 1], [2, 0, 4]], dtype=float)
+    assert np.allclose(Q @ R, M) and np.allclose(Q.T @ Q, np.eye(3))
+    assert np.all(np.diag(R) > 0) and np.allclose(np.tril(R, -1), 0)
+    # Gram–Schmidt by hand: q1 = a1 / |a1| = (-2, 1, 2) / 3
+    assert np.allclose(Q[:, 0], [-2 / 3, 1 / 3, 2 / 3])
+    L = numeric_evaluator({}).eval(parse("cholesky(array([[4, 2], [2, 5]]))"))
+    assert np.allclose(L, [[2, 0], [1, 2]])
+    P = numeric_evaluator({}).eval(parse("pinv(array([[1, 0], [0, 1], [1, 1]]))"))
+    assert np.allclose(P, np.array([[2, -1, 1], [-1, 2, 1]]) / 3)
