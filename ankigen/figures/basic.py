@@ -28,7 +28,18 @@ def function_plot(ax: Any, f: Any, xmin: float = -3, xmax: float = 3, points: An
     style_axes(ax)
 
 
-@figure("tangent_line")
+def _tangent_claim(f: Any, x0: float, xmin: float = -3, xmax: float = 3) -> list[str]:
+    """A tangent exists only where f is differentiable: the one-sided slopes the line uses must agree."""
+    h = 1e-4 * max(1.0, abs(float(x0)))
+    at = [float(_y(f, np.array([float(x0) + k * h]))[0]) for k in (-1, 0, 1)]
+    left, right = (at[1] - at[0]) / h, (at[2] - at[1]) / h
+    if abs(left - right) <= 1e-2 * max(1.0, abs(left), abs(right)):
+        return []
+    return [f"f has a kink at x0 = {float(x0):g} (slopes {left:.3g} from the left, {right:.3g} from the right): "
+            "no tangent line there"]
+
+
+@figure("tangent_line", claim=_tangent_claim)
 def tangent_line(ax: Any, f: Any, x0: float, xmin: float = -3, xmax: float = 3) -> None:
     """A function with its tangent line at x0 (slope from a central difference)."""
     x = _grid(xmin, xmax)

@@ -228,7 +228,14 @@ def det_parallelogram(ax: Any, A: Any, annotate: float = 1) -> None:
     style_axes(ax)
 
 
-@figure("eigen_directions", size=(4.0, 3.4))
+def _eigen_claim(A: Any) -> list[str]:
+    """Eigenvectors on dashed lines exist only for real eigenvalues."""
+    w = np.linalg.eigvals(_mat2(A))
+    return [] if np.all(np.abs(np.imag(w)) < 1e-9) else \
+        ["A has complex eigenvalues: no direction stays on its line"]
+
+
+@figure("eigen_directions", claim=_eigen_claim, size=(4.0, 3.4))
 def eigen_directions(ax: Any, A: Any) -> None:
     """Unit circle (gray) and its image under A (blue); eigenvectors stay on their dashed lines."""
     M = _mat2(A)

@@ -102,7 +102,13 @@ def convex_chord(ax: Any, f: Any = None, x1: float = -1.5, x2: float = 1.0, lam:
     style_axes(ax)
 
 
-@figure("newton_quadratic_model")
+def _newton_model_claim(f: Any, x0: float, xmin: Any = None, xmax: Any = None) -> list[str]:
+    """The quadratic model has a minimizer (the Newton step) only where f''(x0) > 0."""
+    d2 = _d2(f, float(x0))
+    return [] if d2 > 0 else [f"f''(x0) = {d2:.3g} ≤ 0: the quadratic model has no minimizer"]
+
+
+@figure("newton_quadratic_model", claim=_newton_model_claim)
 def newton_quadratic_model(ax: Any, f: Any, x0: float, xmin: Any = None, xmax: Any = None) -> None:
     """A function, its second-order Taylor model at x0 (dashed) and the model's minimizer: the Newton step."""
     x0 = float(x0)
@@ -181,7 +187,23 @@ def _quad_grid(A: np.ndarray, b: np.ndarray, cx: float, cy: float, span: float) 
     return X, Y, Z
 
 
-@figure("newton_vs_gradient", size=(4.0, 3.4))
+def _newton_vs_gradient_claim(A: Any, b: Any, x0: Any) -> list[str]:
+    """Level sets are ellipses around a minimum (A positive definite) and −∇f misses the center."""
+    A = np.asarray(A, dtype=float)
+    b, p0 = _vec(b), _vec(x0)
+    out = []
+    if float(np.min(np.linalg.eigvalsh((A + A.T) / 2))) <= 0:
+        out.append("A is not positive definite: the quadratic has no center to land on")
+        return out
+    to_center = np.linalg.solve(A, b) - p0
+    g = A @ p0 - b
+    cos = float(-g @ to_center / (np.linalg.norm(g) * np.linalg.norm(to_center) or 1.0))
+    if cos > 0.9995:  # within about 2 degrees: the gradient points at the center after all
+        out.append("the negative gradient points at the center (x0 lies on an axis of the ellipses)")
+    return out
+
+
+@figure("newton_vs_gradient", claim=_newton_vs_gradient_claim, size=(4.0, 3.4))
 def newton_vs_gradient(ax: Any, A: Any, b: Any, x0: Any) -> None:
     """Level sets of a quadratic: the negative gradient (orange) misses the center, the Newton step (red) lands on it."""
     A = np.asarray(A, dtype=float)
@@ -259,7 +281,26 @@ def momentum_paths(ax: Any, a: float = 1, b: float = 8, eta: float = 0.2, beta: 
     style_axes(ax, origin=False)
 
 
-@figure("lagrange_tangency", size=(4.0, 3.4))
+def _tangency_claim(f: Any, p: float, q: float, c: float, xs: float, ys: float, span: Any = None) -> list[str]:
+    """The marked optimum lies on the line px + qy = c and the level set touches it there: ∇f ∥ (p, q)."""
+    p, q, c, xs, ys = float(p), float(q), float(c), float(xs), float(ys)
+    out = []
+    if abs(p * xs + q * ys - c) > 1e-6 * max(1.0, abs(c)):
+        out.append(f"the point ({xs:g}, {ys:g}) is not on the line {p:g}x + {q:g}y = {c:g}")
+    h = 1e-5 * max(1.0, abs(xs), abs(ys))
+
+    def at(x: float, y: float) -> float:
+        return float(np.asarray(f(np.array(x), np.array(y)), dtype=float))
+
+    gx = (at(xs + h, ys) - at(xs - h, ys)) / (2 * h)
+    gy = (at(xs, ys + h) - at(xs, ys - h)) / (2 * h)
+    cross = gx * q - gy * p
+    if abs(cross) > 1e-4 * max(1.0, float(np.hypot(gx, gy)) * float(np.hypot(p, q))):
+        out.append(f"∇f = ({gx:.3g}, {gy:.3g}) is not parallel to ({p:g}, {q:g}): the level set crosses the line")
+    return out
+
+
+@figure("lagrange_tangency", claim=_tangency_claim, size=(4.0, 3.4))
 def lagrange_tangency(ax: Any, f: Any, p: float, q: float, c: float, xs: float, ys: float,
                       span: Any = None) -> None:
     """Level sets of f and the constraint line px + qy = c; at the optimum a level set touches the line and ∇f ∥ ∇g."""
@@ -342,7 +383,17 @@ def l1_l2_regions(ax: Any, cx: float = 1.5, cy: float = 2.2) -> None:
     ax.axis("off")
 
 
-@figure("ridge_fit")
+def _ridge_claim(xs: Any, ys: Any, lam: float) -> list[str]:
+    """The ridge line must be strictly flatter than the least-squares line it is drawn against."""
+    x, y = _vec(xs), _vec(ys)
+    w_ols = float(x @ y / (x @ x))
+    w_ridge = float(x @ y / (x @ x + float(lam)))
+    if abs(w_ridge) < abs(w_ols):
+        return []
+    return [f"the ridge slope {w_ridge:.3g} is not flatter than the least-squares slope {w_ols:.3g}"]
+
+
+@figure("ridge_fit", claim=_ridge_claim)
 def ridge_fit(ax: Any, xs: Any, ys: Any, lam: float) -> None:
     """Data through the origin with the least-squares line (orange) and the flatter ridge line (blue)."""
     x, y = _vec(xs), _vec(ys)
@@ -413,11 +464,23 @@ def shell_fraction(ax: Any, eps: float = 0.1, d: Any = None, dmax: Any = None, c
     style_axes(ax, origin=False)
 
 
-@figure("ball_cube_ratio")
+def _ball_ratios(dmax: float) -> np.ndarray:
+    return np.array([math.pi ** (d / 2) / math.gamma(d / 2 + 1) / 2**d for d in range(1, int(dmax) + 1)])
+
+
+def _ball_cube_claim(dmax: float = 12) -> list[str]:
+    """'Collapses': the drawn ratios fall with every dimension and end below 1 %."""
+    r = _ball_ratios(dmax)
+    if np.all(np.diff(r) < 0) and r[-1] < 0.01:
+        return []
+    return [f"the ratio does not collapse up to d = {int(dmax)} (last value {r[-1]:.3g})"]
+
+
+@figure("ball_cube_ratio", claim=_ball_cube_claim)
 def ball_cube_ratio(ax: Any, dmax: float = 12) -> None:
     """Volume of the ball inscribed in the unit cube, as a fraction of the cube, collapses with the dimension."""
     ds = np.arange(1, int(dmax) + 1)
-    ratio = np.array([math.pi ** (d / 2) / math.gamma(d / 2 + 1) / 2**d for d in ds])
+    ratio = _ball_ratios(dmax)
     ax.bar(ds, ratio, color=BLUE, width=0.7)
     ax.set_yscale("log")
     ax.set_xticks(ds)

@@ -277,7 +277,19 @@ def tails_loglog(ax: Any, alpha: float = 2.5, lam: float = 1) -> None:
 # ---------------------------------------------------------------- maximum likelihood
 
 
-@figure("likelihood_curve")
+def _likelihood_claim(k: float, n: float) -> list[str]:
+    """The drawn log-likelihood must peak at the marked k/n (within one grid step)."""
+    k, n = float(k), float(n)
+    p = np.linspace(0.005, 0.995, 500)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ll = np.where(k > 0, k * np.log(p), 0.0) + np.where(n - k > 0, (n - k) * np.log(1 - p), 0.0)
+    peak = float(p[int(np.argmax(ll))])
+    if abs(peak - k / n) <= 0.005 or (k / n < 0.005 and peak == p[0]) or (k / n > 0.995 and peak == p[-1]):
+        return []
+    return [f"the curve peaks at p = {peak:.3g}, not at the marked k/n = {k / n:.3g}"]
+
+
+@figure("likelihood_curve", claim=_likelihood_claim)
 def likelihood_curve(ax: Any, k: float, n: float) -> None:
     """Bernoulli log-likelihood k·log p + (n − k)·log(1 − p) as a function of p, peaking at k/n."""
     _frame(ax)
@@ -297,7 +309,19 @@ def likelihood_curve(ax: Any, k: float, n: float) -> None:
     style_axes(ax, origin=False)
 
 
-@figure("loglik_plot")
+def _loglik_claim(f: Any, xhat: float, xmin: float, xmax: float) -> list[str]:
+    """The marked point must be the maximizer of the drawn curve (no grid point higher)."""
+    x = np.linspace(float(xmin), float(xmax), 400)
+    y = np.broadcast_to(np.asarray(f(x), dtype=float), x.shape)
+    yh = float(np.asarray(f(np.array([float(xhat)])), dtype=float).ravel()[0])
+    top = float(np.nanmax(y))
+    if yh >= top - 1e-9 * max(1.0, abs(top)):
+        return []
+    return [f"the curve reaches {top:.4g} at x = {float(x[int(np.nanargmax(y))]):.3g}, above the marked "
+            f"maximizer ({float(xhat):.3g}, {yh:.4g})"]
+
+
+@figure("loglik_plot", claim=_loglik_claim)
 def loglik_plot(ax: Any, f: Any, xhat: float, xmin: float, xmax: float) -> None:
     """A log-likelihood as a function of the parameter, with its maximizer marked (dashed line)."""
     _frame(ax)
@@ -385,19 +409,31 @@ def surprisal_bars(ax: Any, probs: Any) -> None:
     ax2.spines["top"].set_visible(False)
 
 
-@figure("entropy_compare", size=(5.0, 2.6))
+_ENTROPY_DISTS = (np.array([0.25, 0.25, 0.25, 0.25]), np.array([0.6, 0.2, 0.1, 0.1]), np.array([1.0, 0.0, 0.0, 0.0]))
+
+
+def _bits(p: np.ndarray) -> float:
+    nz = p[p > 0]
+    return float(-np.sum(nz * np.log2(nz))) + 0.0
+
+
+def _entropy_compare_claim() -> list[str]:
+    """The text's numbers: 2 bits, about 1.57 bits, 0 bits, for the drawn distributions."""
+    got = [_bits(p) for p in _ENTROPY_DISTS]
+    ok = abs(got[0] - 2) < 1e-12 and abs(got[1] - 1.57) < 0.005 and got[2] == 0
+    return [] if ok else [f"the drawn distributions have {', '.join(f'{h:.3f}' for h in got)} bits"]
+
+
+@figure("entropy_compare", claim=_entropy_compare_claim, size=(5.0, 2.6))
 def entropy_compare(ax: Any) -> None:
     """Three distributions on four outcomes: uniform (2 bits), skewed (about 1.57 bits), point mass (0 bits)."""
-    dists = [(np.array([0.25, 0.25, 0.25, 0.25]), BLUE), (np.array([0.6, 0.2, 0.1, 0.1]), ORANGE),
-             (np.array([1.0, 0.0, 0.0, 0.0]), GREEN)]
+    dists = list(zip(_ENTROPY_DISTS, (BLUE, ORANGE, GREEN), strict=True))
     fig = ax.figure
     ax.set_position([0.07, 0.2, 0.26, 0.65])
     axes = [ax, fig.add_axes([0.395, 0.2, 0.26, 0.65]), fig.add_axes([0.72, 0.2, 0.26, 0.65])]
     for a, (p, color) in zip(axes, dists, strict=True):
         a.bar(np.arange(1, 5), p, color=color, width=0.6)
-        nz = p[p > 0]
-        h = float(-np.sum(nz * np.log2(nz))) + 0.0
-        a.set_title(f"H = {h:.2f} bits", fontsize=9)
+        a.set_title(f"H = {_bits(p):.2f} bits", fontsize=9)
         a.set_ylim(0, 1.05)
         a.set_xticks([1, 2, 3, 4])
         style_axes(a, origin=False)
