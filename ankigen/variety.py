@@ -21,7 +21,7 @@ from ankigen.errors import Issue, UserError
 from ankigen.expr import ExprError
 from ankigen.lint import Finding, distinct, form_mismatch, lint_item, lint_note
 from ankigen.model import Concept, Library, Problem, Topic
-from ankigen.paths import find_project
+from ankigen.paths import Project, find_project
 
 MIN_DISTINCT_SHARE = 0.8  # at least 40 distinct questions in 50 draws
 MAX_DEGENERATE_SHARE = 0.10  # a declared degenerate case in at most 10 % of the variants
@@ -175,6 +175,12 @@ def _check_problem(index: int) -> tuple[int, ProblemReport]:
         questions.add(note.field("Question"))
         answers.add(note.field("Answer"))
         findings += lint_note(note, p) + form_mismatch(note, p)
+    for s, slot in _STATE["build_variants"]:  # what the shipped recipes build: fail where build fails
+        try:
+            problem_note(_STATE["library"], topic, p, "check", s, slot, _STATE["project"], _STATE["figures"],
+                         drawing=_STATE["draw"] > 0)
+        except UserError as e:
+            failures.extend(i.format() for i in e.issues)
     acceptance, rejects = rejection_shares(p, seeds.start)
     degenerate = tuple((ex.text, h / good if good else 0.0) for (ex, _), h in zip(p.degenerate, hits, strict=True))
     violations = variety_violations(p, good, len(questions), len(answers), degenerate) \
@@ -203,6 +209,21 @@ def _check_concept(index: int) -> tuple[int, int, tuple[str, ...], tuple[Finding
     return index, trials, (), tuple(lint_note(note, c))
 
 
+def build_variants(project: Project, checked: range) -> list[tuple[int, int]]:
+    """The (seed, slot) pairs the shipped recipes build that the checked seeds do not cover."""
+    from ankigen.pipeline import available_recipes
+    from ankigen.recipe import load_recipe
+
+    pairs: set[tuple[int, int]] = set()
+    for name in available_recipes(project):
+        try:
+            recipe = load_recipe(project.recipes / f"{name}.yaml")
+        except UserError:
+            continue  # `validate` reports a broken recipe
+        pairs.update((recipe.seed, slot) for slot in range(recipe.variants))
+    return sorted(p for p in pairs if not (p[1] == 0 and p[0] in checked))
+
+
 def _select(library: Library, topics: Sequence[str]) -> list[Topic]:
     selected = [t for t in library.topics if not topics or any(fnmatch.fnmatchcase(t.id, g) for g in topics)]
     if not selected:
@@ -228,8 +249,9 @@ def run_check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = No
         from ankigen.cache import Cache, default_dir
 
         store = Cache(default_dir(), project.templates).figures()
+    checked = range(first_seed, first_seed + seeds)
     _STATE.update(problems=problems, concepts=concepts, project=project, library=library, figures=store,
-                  seeds=range(first_seed, first_seed + seeds), draw=draw_seeds)
+                  seeds=checked, draw=draw_seeds, build_variants=build_variants(project, checked))
     reports: dict[int, ProblemReport] = {}
     failures: list[str] = []
     findings: list[Finding] = []

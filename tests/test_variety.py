@@ -154,3 +154,12 @@ def test_a_claim_takes_the_figure_arguments():
 
     with pytest.raises(RuntimeError, match="must take the same arguments"):
         figure("zz_bad_claim", claim=lambda a: [])(lambda ax, b: None)
+
+
+def test_check_also_covers_the_variants_the_recipes_build():
+    from ankigen.paths import find_project
+    from ankigen.variety import build_variants
+
+    project = find_project(FIXTURES / "base" / "cards_src")  # one recipe: seed 1, 2 variants
+    assert build_variants(project, range(1, 11)) == [(1, 1)]
+    assert build_variants(project, range(2, 12)) == [(1, 0), (1, 1)]
