@@ -125,7 +125,12 @@ CLAIMS = [  # kind, arguments for which the claim holds, arguments for which it 
     ("loglik_plot", {"f": lambda t: -((t - 2) ** 2), "xhat": 2, "xmin": 0, "xmax": 4},
      {"f": lambda t: -((t - 2) ** 2), "xhat": 3, "xmin": 0, "xmax": 4}),
     ("ball_cube_ratio", {}, {"dmax": 3}),
+    ("secant_to_tangent", {}, {"f": np.abs, "x0": 0.0, "h": 1.0}),
+    ("running_mean", {"mean": 0.5, "sd": 0.5, "n": 30, "streak": 10}, {"mean": 0.5, "sd": 0.5, "faces": 6}),
     ("entropy_compare", {}, None),
+    ("sigmoid_and_derivative", {}, None),
+    ("tanh_and_derivative", {}, None),
+    ("bernoulli_entropy", {}, None),
 ]
 
 
@@ -145,8 +150,14 @@ def test_claims_of_fixed_data_fail_when_the_data_changes(monkeypatch):
 
     monkeypatch.setattr(probability, "_ENTROPY_DISTS", (np.array([0.5, 0.5, 0, 0]),) * 3)
     assert REGISTRY["entropy_compare"].claim() != []
-    monkeypatch.setattr(np, "argmax", lambda a: 0)  # a curve whose peak is not at k/n
+    from ankigen.figures import basic
+
+    monkeypatch.setattr(basic, "_sigmoid_curves", lambda: (np.linspace(-6, 6, 601),) * 3)
+    assert REGISTRY["sigmoid_and_derivative"].claim() != []
+    monkeypatch.setattr(np, "argmax", lambda a: 0)  # curves whose peak is at their left end
     assert REGISTRY["likelihood_curve"].claim(k=3, n=10) != []
+    assert REGISTRY["tanh_and_derivative"].claim() != []
+    assert REGISTRY["bernoulli_entropy"].claim() != []
 
 
 def test_a_claim_takes_the_figure_arguments():

@@ -128,11 +128,24 @@ def pmf_bars(ax: Any, probs: Any, start: float = 0, highlight: Any = None) -> No
     style_axes(ax, origin=False)
 
 
-@figure("bernoulli_entropy")
+def _binary_entropy_curve() -> tuple[np.ndarray, np.ndarray]:
+    x = np.linspace(1e-6, 1 - 1e-6, 400)
+    return x, -(x * np.log2(x) + (1 - x) * np.log2(1 - x))
+
+
+def _binary_entropy_claim(p: Any = None) -> list[str]:
+    """Maximal at p = 1/2: the drawn curve's highest grid points straddle 1/2 and reach 1 bit."""
+    x, h = _binary_entropy_curve()
+    i = int(np.argmax(h))
+    if abs(float(x[i]) - 0.5) < 1.0 / len(x) and abs(float(h[i]) - 1.0) < 1e-4:
+        return []
+    return [f"the curve peaks at p = {float(x[i]):.3g} with {float(h[i]):.4g} bits, not at 1/2 with 1 bit"]
+
+
+@figure("bernoulli_entropy", claim=_binary_entropy_claim)
 def bernoulli_entropy(ax: Any, p: Any = None) -> None:
     """Binary entropy H(p) in bits, maximal at p = 1/2; optional marked p."""
-    x = np.linspace(1e-6, 1 - 1e-6, 400)
-    h = -(x * np.log2(x) + (1 - x) * np.log2(1 - x))
+    x, h = _binary_entropy_curve()
     ax.plot(x, h, color=BLUE, linewidth=2)
     if p is not None:
         pv = float(p)
@@ -172,13 +185,31 @@ def relu_and_gradient(ax: Any) -> None:
     style_axes(ax)
 
 
-@figure("sigmoid_and_derivative")
-def sigmoid_and_derivative(ax: Any) -> None:
-    """The sigmoid and its derivative σ(1 − σ), which peaks at 1/4."""
+def _sigmoid_curves() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = np.linspace(-6, 6, 601)
     s = 1 / (1 + np.exp(-x))
+    return x, s, s * (1 - s)
+
+
+def _peak_claim(x: np.ndarray, y: np.ndarray, at: float, value: float, what: str) -> list[str]:
+    i = int(np.argmax(y))
+    if abs(float(x[i]) - at) < 1e-9 and abs(float(y[i]) - value) < 1e-9:
+        return []
+    return [f"{what} peaks at x = {float(x[i]):.3g} with {float(y[i]):.4g}, not at {at:g} with {value:g}"]
+
+
+def _sigmoid_claim() -> list[str]:
+    """σ' = σ(1 − σ) peaks at 1/4, at x = 0, on the drawn grid."""
+    x, _, d = _sigmoid_curves()
+    return _peak_claim(x, d, 0.0, 0.25, "σ'")
+
+
+@figure("sigmoid_and_derivative", claim=_sigmoid_claim)
+def sigmoid_and_derivative(ax: Any) -> None:
+    """The sigmoid and its derivative σ(1 − σ), which peaks at 1/4."""
+    x, s, d = _sigmoid_curves()
     ax.plot(x, s, color=BLUE, linewidth=2, label="σ(x)")
-    ax.plot(x, s * (1 - s), color=ORANGE, linewidth=2, linestyle="--", label="σ'(x)")
+    ax.plot(x, d, color=ORANGE, linewidth=2, linestyle="--", label="σ'(x)")
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     style_axes(ax)
 

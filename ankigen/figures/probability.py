@@ -157,23 +157,46 @@ def scatter_cov(ax: Any, points: Any) -> None:
 # ---------------------------------------------------------------- law of large numbers
 
 
-@figure("running_mean")
-def running_mean(ax: Any, mean: float = 0.5, sd: float = 0.5, n: float = 500,
-                 faces: Any = None, streak: float = 0, paths: float = 3) -> None:
-    """Running sample means of independent draws settling at the expected value (LLN)."""
-    _frame(ax)
-    mean, sd, n = float(mean), float(sd), int(n)
-    rng = np.random.default_rng(_seed(mean, sd, n, 0 if faces is None else faces, streak, paths))
+def _running_means(mean: float, sd: float, n: float, faces: Any, streak: float, paths: float) -> list[np.ndarray]:
+    """The running means the figure draws, one array per path (seeded by the arguments)."""
+    mean, n = float(mean), int(n)
+    rng = np.random.default_rng(_seed(mean, float(sd), n, 0 if faces is None else faces, streak, paths))
     k = np.arange(1, n + 1)
-    for _path, color in zip(range(int(paths)), (BLUE, GREEN, PURPLE, ORANGE), strict=False):
+    out = []
+    for _ in range(int(paths)):
         if faces is not None:
             draws = rng.integers(1, int(faces) + 1, n).astype(float)
         else:
             draws = (rng.random(n) < mean).astype(float)
-        s = int(streak)
-        if s > 0:
-            draws[:s] = 1.0
-        ax.plot(k, np.cumsum(draws) / k, color=color, linewidth=1.2, alpha=0.9)
+        if int(streak) > 0:
+            draws[: int(streak)] = 1.0
+        out.append(np.cumsum(draws) / k)
+    return out
+
+
+def _running_mean_claim(mean: float = 0.5, sd: float = 0.5, n: float = 500, faces: Any = None,
+                        streak: float = 0, paths: float = 3) -> list[str]:
+    """Every drawn path ends within 3 standard errors of the mean (diluted by a forced streak)."""
+    n_, s = int(n), int(streak)
+    target = (s + (n_ - s) * float(mean)) / n_  # a streak of ones (heads), then fair draws
+    tol = 3 * float(sd) * np.sqrt(max(n_ - s, 1)) / n_
+    misses = [float(m[-1]) for m in _running_means(mean, sd, n, faces, streak, paths)
+              if abs(float(m[-1]) - target) > tol]
+    if not misses:
+        return []
+    return [f"a path ends at {misses[0]:.3g}, more than 3 standard errors from {target:.3g}"]
+
+
+@figure("running_mean", claim=_running_mean_claim)
+def running_mean(ax: Any, mean: float = 0.5, sd: float = 0.5, n: float = 500,
+                 faces: Any = None, streak: float = 0, paths: float = 3) -> None:
+    """Running sample means of independent draws settling at the expected value (LLN); a forced first streak is diluted, not cancelled."""
+    _frame(ax)
+    mean, sd, n = float(mean), float(sd), int(n)
+    k = np.arange(1, n + 1)
+    for means, color in zip(_running_means(mean, sd, n, faces, streak, paths), (BLUE, GREEN, PURPLE, ORANGE),
+                            strict=False):
+        ax.plot(k, means, color=color, linewidth=1.2, alpha=0.9)
     band = sd / np.sqrt(k)
     ax.fill_between(k, mean - 2 * band, mean + 2 * band, color=GRAY, alpha=0.15, linewidth=0)
     ax.axhline(mean, color=RED, linestyle="--", linewidth=1.2)
