@@ -88,8 +88,12 @@ Hit = tuple[str, str, str]
 
 
 def _visible(field_html: str) -> str:
-    """The field as text: tags dropped, entities decoded (math keeps its LaTeX)."""
-    return html.unescape(re.sub(r"<[^>]+>", " ", field_html))
+    """The field as text: tags and cloze markers dropped, entities decoded (math keeps its LaTeX)."""
+    return _strip_cloze(html.unescape(re.sub(r"<[^>]+>", " ", field_html)))
+
+
+def _strip_cloze(text: str) -> str:
+    return re.sub(r"\{\{c\d+::|::[^{}]*\}\}|\}\}", " ", text)  # cloze markers are not math
 
 
 def math_bodies(text: str) -> Iterator[str]:
@@ -218,6 +222,9 @@ _DEFINES_AFTER = re.compile(r"\s*(?:'\s*)*(?:\([^()]*\)\s*)?(?:=|\\in\b|\\sim\b|
 _LIST_DEFINED = re.compile(r"^\s*((?:[^=,]+,\s*)+[^=,]+?)\s*(?:=|\\in\b|\\sim\b)")
 
 
+_BINDERS = re.compile(r"\\\{\s*((?:[^{}:|]|\{[^{}]*\})+?)\s*(?::|\\mid)|\\(?:forall|exists)\s*(\\?[A-Za-z]+(?:\{\w+\})?)")
+
+
 def _clean_math(body: str) -> str:
     return _SUBSCRIPT.sub(" ", _DROP.sub(" ", body))
 
@@ -233,6 +240,8 @@ def defined_by_text(text: str) -> set[str]:
         m = _LIST_DEFINED.match(clean)
         if m:
             out.update(s for s, _ in _tokens(m.group(1)))
+        for bound in _BINDERS.finditer(clean):  # {z : …}, \forall x, \exists y bind their variable
+            out.update(s for s, _ in _tokens(bound.group(1) or bound.group(2)))
     return out
 
 
@@ -242,6 +251,7 @@ def _norm(symbol: str) -> str:
 
 def undefined_symbols(text: str, defines: Iterable[str]) -> list[str]:
     """Symbols used in the text's math that it neither defines nor takes from the conventions."""
+    text = _strip_cloze(text)
     known = {_norm(s) for s in (*GLOBAL_SYMBOLS, *defines)} | defined_by_text(text)
     seen: dict[str, None] = {}
     for body in math_bodies(text):
