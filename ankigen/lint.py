@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ankigen.model import Concept, FinalNote, Problem
-from ankigen.texutil import MATH_RE
+from ankigen.texutil import CLOZE_RE, MATH_RE
 
 # Symbols any card may use without defining them (each is listed in NOTATION.md, "Global symbols").
 GLOBAL_SYMBOLS: dict[str, str] = {
@@ -93,7 +93,8 @@ def _visible(field_html: str) -> str:
 
 
 def _strip_cloze(text: str) -> str:
-    return re.sub(r"\{\{c\d+::|::[^{}]*\}\}|\}\}", " ", text)  # cloze markers are not math
+    """A cloze deletion {{c1::answer::hint}} reads as its answer (validate forbids '}}' inside it)."""
+    return CLOZE_RE.sub(lambda m: " " + m.group(2).split("::")[0] + " ", text)
 
 
 def math_bodies(text: str) -> Iterator[str]:
