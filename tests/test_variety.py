@@ -131,6 +131,7 @@ CLAIMS = [  # kind, arguments for which the claim holds, arguments for which it 
     ("sigmoid_and_derivative", {}, None),
     ("tanh_and_derivative", {}, None),
     ("bernoulli_entropy", {}, None),
+    ("l1_l2_regions", {}, {"cx": -2, "cy": -1}),
 ]
 
 

@@ -348,9 +348,8 @@ def _touch(boundary: np.ndarray, center: np.ndarray, M: np.ndarray) -> tuple[np.
     return boundary[i], float(vals[i])
 
 
-@figure("l1_l2_regions", size=(4.4, 2.6))
-def l1_l2_regions(ax: Any, cx: float = 1.5, cy: float = 2.2) -> None:
-    """Loss level sets meeting the L1 ball at a corner (sparse, left) and the L2 ball at a generic point (right)."""
+def _l1_l2_data(cx: float, cy: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The loss's center and metric, and the L1 (diamond) and L2 (circle) unit balls as drawn."""
     center = np.array([float(cx), float(cy)])
     th = np.deg2rad(25)
     R = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
@@ -358,6 +357,26 @@ def l1_l2_regions(ax: Any, cx: float = 1.5, cy: float = 2.2) -> None:
     t = np.linspace(0, 2 * np.pi, 4001)
     circle = np.stack([np.cos(t), np.sin(t)], axis=1)
     diamond = circle / (np.abs(circle[:, :1]) + np.abs(circle[:, 1:]))
+    return center, M, diamond, circle
+
+
+def _l1_l2_claim(cx: float = 1.5, cy: float = 2.2) -> list[str]:
+    """The L1 ball is touched at a corner (one coordinate 0), the L2 ball at a point with both nonzero."""
+    center, M, diamond, circle = _l1_l2_data(cx, cy)
+    p1, _ = _touch(diamond, center, M)
+    p2, _ = _touch(circle, center, M)
+    out = []
+    if min(abs(float(p1[0])), abs(float(p1[1]))) > 1e-2:
+        out.append(f"the L1 ball is touched at ({p1[0]:.2f}, {p1[1]:.2f}), not at a corner")
+    if min(abs(float(p2[0])), abs(float(p2[1]))) < 5e-2:
+        out.append(f"the L2 ball is touched at ({p2[0]:.2f}, {p2[1]:.2f}), on an axis: not generic")
+    return out
+
+
+@figure("l1_l2_regions", size=(4.4, 2.6), claim=_l1_l2_claim)
+def l1_l2_regions(ax: Any, cx: float = 1.5, cy: float = 2.2) -> None:
+    """Loss level sets meeting the L1 ball at a corner (sparse, left) and the L2 ball at a generic point (right)."""
+    center, M, diamond, circle = _l1_l2_data(cx, cy)
     shift = np.array([4.6, 0.0])
     for region, off, name in ((diamond, np.zeros(2), "L1: |w₁| + |w₂| ≤ t"),
                               (circle, shift, "L2: w₁² + w₂² ≤ t²")):
