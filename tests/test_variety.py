@@ -99,7 +99,7 @@ def test_build_and_check_fail_on_a_figure_that_contradicts_its_text(tmp_path, mo
 
 
 def test_momentum_converges_faster_than_gradient_descent():
-    from ankigen.figures.optim_dl import _momentum_runs
+    from ankigen.figures.optimization import _momentum_runs
 
     gd, hb = _momentum_runs(1, 8, 0.2, 0.5, -4, 1.5, 30)  # the figure's defaults
     d_gd, d_hb = np.hypot(*gd.T), np.hypot(*hb.T)
