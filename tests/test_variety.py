@@ -132,6 +132,9 @@ CLAIMS = [  # kind, arguments for which the claim holds, arguments for which it 
     ("tanh_and_derivative", {}, None),
     ("bernoulli_entropy", {}, None),
     ("l1_l2_regions", {}, {"cx": -2, "cy": -1}),
+    ("contour_gradient", {"f": lambda x, y: x**2 + 3 * y**2, "x0": 1.0, "y0": 1.0},
+     {"f": lambda x, y: x**2 + 3 * y**2, "x0": 0.0, "y0": 0.0}),
+    ("projection_2d", {"a": [3.0, 1.0], "b": [1.0, 2.0]}, {"a": [3.0, 1.0], "b": [0.0, 0.0]}),
 ]
 
 

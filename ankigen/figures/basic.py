@@ -214,7 +214,21 @@ def sigmoid_and_derivative(ax: Any) -> None:
     style_axes(ax)
 
 
-@figure("contour_gradient")
+def _gradient_claim(f: Any, x0: float, y0: float, span: float = 3) -> list[str]:
+    """The arrow is normal to the level set: the gradient must not vanish at the point, and f must
+    not change (to first order) along the level set's tangent, the gradient turned by 90°."""
+    h = 1e-5
+    gx = float((f(x0 + h, y0) - f(x0 - h, y0)) / (2 * h))
+    gy = float((f(x0, y0 + h) - f(x0, y0 - h)) / (2 * h))
+    n = float(np.hypot(gx, gy))
+    if n < 1e-6:
+        return [f"∇f vanishes at ({float(x0):g}, {float(y0):g}): no gradient arrow and no level curve normal"]
+    tx, ty = -gy / n, gx / n
+    along = float((f(x0 + h * tx, y0 + h * ty) - f(x0 - h * tx, y0 - h * ty)) / (2 * h))
+    return [] if abs(along) <= 1e-4 * n else [f"f changes at rate {along:.3g} along the drawn level curve"]
+
+
+@figure("contour_gradient", claim=_gradient_claim)
 def contour_gradient(ax: Any, f: Any, x0: float, y0: float, span: float = 3) -> None:
     """Level sets of f(x, y) with the gradient arrow at (x0, y0), normal to the level set."""
     xs = np.linspace(float(x0) - span, float(x0) + span, 161)
