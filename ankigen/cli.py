@@ -145,32 +145,27 @@ def validate(src: Path | None) -> None:
 @cli.command()
 @click.option("--seeds", type=click.IntRange(1, 10_000), default=50, help="Variants per problem.")
 @click.option("--topics", "topics", multiple=True, metavar="GLOB", help="Only these topics.")
-@click.option("-q", "--quiet", is_flag=True, help="Only the summary line and failures.")
+@click.option("-q", "--quiet", is_flag=True, help="Only the summary, failures and lint findings.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: one per core).")
+@click.option("--draw", "draw_seeds", type=click.IntRange(0, 10_000), default=2, show_default=True,
+              help="Draw each problem's figure for this many seeds (claims are checked for all).")
+@click.option("--strict", is_flag=True, help="Lint findings fail the check too (exit 2).")
 @src_option
-def check(seeds: int, topics: tuple[str, ...], quiet: bool, jobs: int | None, src: Path | None) -> None:
-    """Generate N variants of every problem and verify each numerically."""
+def check(seeds: int, topics: tuple[str, ...], quiet: bool, jobs: int | None, draw_seeds: int,
+          strict: bool, src: Path | None) -> None:
+    """Generate N variants of every problem: verify, lint and measure their variety."""
     from ankigen.pipeline import check as run
+    from ankigen.variety import format_check
 
-    report = run(seeds, topics, src, progress_factory=_progress_factory(quiet), workers=jobs)
-    if not quiet:
-        click.echo(f"{'problem':<36}{'variants':>9}{'checks':>8}{'distinct':>9}{'accept':>8}  status")
-    for p in report.problems:
-        status = "ok" if not p.failures else f"FAILED ({len(p.failures)})"
-        warn = "  warning: acceptance under 5%" if p.acceptance < 0.05 else ""
-        if not quiet or p.failures:
-            click.echo(f"{p.problem_id:<36}{p.variants:>9}{p.checks:>8}{p.distinct_answers:>9}"
-                       f"{p.acceptance:>7.0%}  {status}{warn}")
-        for f in p.failures[:5]:
-            click.echo(f, err=True)
-    for f in report.failures:
-        click.echo(f, err=True)
-    n_fail = sum(1 for p in report.problems if p.failures) + len(report.failures)
-    click.echo(f"{len(report.problems)} problems x {seeds} seeds, {report.identities} formula checks "
-               f"({report.identity_trials} trials): "
-               + ("all verified" if report.ok else f"{n_fail} FAILED"))
-    if not report.ok:
+    report = run(seeds, topics, src, progress_factory=_progress_factory(quiet), workers=jobs,
+                 draw_seeds=draw_seeds)
+    out, err, failed = format_check(report, seeds, quiet, strict)
+    for line in out:
+        click.echo(line)
+    for line in err:
+        click.echo(line, err=True)
+    if failed:
         sys.exit(2)
 
 

@@ -193,6 +193,23 @@ class FigureStore(Protocol):
     def put(self, token: str, media: Media) -> None: ...
 
 
+def check_claims(request: FigureRequest, loc: Loc, where: str = "") -> None:
+    """Run the figure kind's claim over its own data: a figure must not contradict its text."""
+    from ankigen.figures import REGISTRY
+
+    kind = REGISTRY.get(request.kind)
+    if kind is None or kind.claim is None:
+        return
+    try:
+        broken = kind.claim(**dict(request.args))
+    except Exception as e:  # the claim computes what the figure draws; report it like a failed figure
+        broken = [f"its claim could not be computed: {type(e).__name__}: {e}"]
+    if broken:
+        raise _error(loc, request.label,
+                     f"figure '{request.kind}' contradicts its text{where}: {'; '.join(broken)}",
+                     "choose arguments for which the claim holds, or change what the text claims")
+
+
 def draw_figure(request: FigureRequest, loc: Loc, store: FigureStore | None = None) -> Media:
     """Draw a figure, or take it from the store when the same inputs were drawn before."""
     token = figure_token(request.kind, request.args) if store is not None else None

@@ -43,7 +43,7 @@ CONCEPT_KEYS = {"id": True, "front": False, "back": False, "cloze": False, "extr
 PROBLEM_KEYS = {"id": True, "title": False, "symbols": False, "params": True, "constraints": False,
                 "derived": False, "given": False, "question": True, "answer": True,
                 "solution": True, "figure": False, "check": True, "tags": False,
-                "form": False, "defines": False}
+                "form": False, "defines": False, "small": False, "degenerate": False}
 FIGURE_KEYS = {"kind": True, "args": False, "side": False, "alt": False}
 CHECK_KEYS = {"shown": True, "expect": True, "tol": False, "in": False}
 CHECK_FIELDS = ("answer", "solution")
@@ -301,6 +301,24 @@ def _tags(ctx: _Ctx, m: Map) -> tuple[str, ...]:
     return tuple(t for t in raw if t not in bad)
 
 
+def _degenerate(ctx: _Ctx, m: Map, names: set[str], exact_fns: set[str]) -> tuple[tuple[E.Expr, Loc], ...]:
+    """Conditions marking a tolerated degenerate variant; `ankigen check` keeps them under 10 %."""
+    raw = m.get("degenerate")
+    if raw is None:
+        return ()
+    if not isinstance(raw, Seq):
+        ctx.at(m.where("degenerate"), "'degenerate' must be a list of conditions",
+               "write degenerate: [\"a == b\"] for cases allowed in at most 10 % of variants")
+        return ()
+    out = []
+    for i, text in enumerate(raw):
+        p = raw.where(i)
+        ex = _parse_expr(ctx, p, text, "degenerate case")
+        if ex is not None and _check_names(ctx, p, ex, names, "degenerate case", exact_fns):
+            out.append((ex, ctx.loc(p)))
+    return tuple(out)
+
+
 def _defines(ctx: _Ctx, m: Map) -> tuple[str, ...]:
     """Symbols the item's own text defines (LaTeX, e.g. '\\eta'); the symbol lint trusts them."""
     raw = m.get("defines")
@@ -552,12 +570,14 @@ def _load_problem(ctx: _Ctx, m: Map, topic: str) -> Problem | None:
         figure = _figure(ctx, m["figure"], m.where("figure"), known, "front", exact_consts)
     title = _text(ctx, m, "title") or ""
     form = _text(ctx, m, "form") or ""
+    degenerate = _degenerate(ctx, m, known | derived_names, exact_fns)
     return Problem(
         id=m["id"], topic=topic, title=title, symbols=tuple(symbols), params=tuple(params),
         constraints=tuple(constraints), derived=tuple(derived), given=tuple(given),
         question=texts["question"], answer=texts["answer"], solution=texts["solution"],
         figure=figure, checks=tuple(checks), tags=_tags(ctx, m), loc=ctx.loc(m.pos),
         digest=_digest(m), form=form.strip(), defines=_defines(ctx, m),
+        small=(_text(ctx, m, "small") or "").strip(), degenerate=degenerate,
     )
 
 

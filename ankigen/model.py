@@ -96,6 +96,8 @@ class Problem:
     digest: str
     form: str = ""  # the answer's form as the question states it ("exact fraction", ...)
     defines: tuple[str, ...] = ()  # symbols the card's own text defines (for the symbol lint)
+    small: str = ""  # why this problem has few distinct variants (exempts it from the variety rule)
+    degenerate: tuple[tuple[Expr, Loc], ...] = ()  # tolerated degenerate cases, rare by `check`
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ failed build reports all its problems and leaves the previous deck untouched.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from ankigen.recipe import DEFAULT_RECIPE, load_recipe, select_topics
 
 if TYPE_CHECKING:
     from ankigen.draw import FigureStore
+    from ankigen.variety import CheckReport
 
 Progress = Callable[[int], None]
 
@@ -58,22 +58,28 @@ def area_title(library: Library, area_id: str) -> str:
 
 
 def concept_note(library: Library, topic: Topic, concept: Concept, root: str, seed: int,
-                 project: Project, figures: FigureStore | None = None) -> tuple[FinalNote, Media | None]:
+                 project: Project, figures: FigureStore | None = None,
+                 drawing: bool = True) -> tuple[FinalNote, Media | None]:
+    """One concept note; without drawing, the figure's claims are still checked (for `check`)."""
     from ankigen import draw, render
 
     deck = render.deck_name(root, area_title(library, topic.area), topic.title)
     args = draw.figure_args(concept.figure, {}, f"concept '{concept.id}'") if concept.figure else ()
     note = render.render_concept(concept, deck, seed, project.templates, args)
-    media = draw.draw_figure(note.figure, concept.figure.loc, figures) if note.figure and concept.figure else None
+    media = None
+    if note.figure and concept.figure:
+        draw.check_claims(note.figure, concept.figure.loc)
+        media = draw.draw_figure(note.figure, concept.figure.loc, figures) if drawing else None
     return draw.attach(note, media), media
 
 
 def problem_note(library: Library, topic: Topic, problem: Problem, root: str, seed: int, slot: int,
-                 project: Project, figures: FigureStore | None = None) -> tuple[FinalNote, Media | None]:
-    """One variant through sample → solve → verify → render → draw."""
+                 project: Project, figures: FigureStore | None = None, drawing: bool = True,
+                 verified: Verified | None = None) -> tuple[FinalNote, Media | None]:
+    """One variant through sample → solve → verify → render → draw (`check` may skip drawing)."""
     from ankigen import draw, render
 
-    verified = solve_and_verify(problem, seed, slot)
+    verified = verified or solve_and_verify(problem, seed, slot)
     solved = verified.solved
     where = {"path": problem.loc.path, "line": problem.loc.line, "column": problem.loc.column,
              "item": f"problem '{problem.id}'"}
@@ -92,7 +98,10 @@ def problem_note(library: Library, topic: Topic, problem: Problem, root: str, se
             raise UserError([Issue(f"rendered {name} has {msg} (seed {seed}, slot {slot})",
                                    hint="check the template and the values it shows",
                                    **where)])  # type: ignore[arg-type]
-    media = draw.draw_figure(note.figure, problem.figure.loc, figures) if note.figure and problem.figure else None
+    media = None
+    if note.figure and problem.figure:
+        draw.check_claims(note.figure, problem.figure.loc, f" (seed {seed}, slot {slot})")
+        media = draw.draw_figure(note.figure, problem.figure.loc, figures) if drawing else None
     return draw.attach(note, media), media
 
 
@@ -415,130 +424,13 @@ def validate(src: Path | None = None) -> Library:
     return library
 
 
-@dataclass(frozen=True)
-class ProblemReport:
-    problem_id: str
-    topic: str
-    variants: int
-    checks: int
-    acceptance: float
-    distinct_answers: int
-    failures: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    problems: tuple[ProblemReport, ...]
-    identities: int
-    identity_trials: int
-    failures: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures and all(not p.failures for p in self.problems)
-
-
-_CHECK: dict[str, object] = {}
-
-
-def _check_problem(index: int) -> tuple[int, int, str, tuple[str, ...], float]:
-    """One problem x all seeds (a worker's unit in `check`): checks run, answers, failures, acceptance."""
-    from ankigen import render
-    from ankigen.sample import acceptance_rate
-
-    p: Problem = _CHECK["problems"][index]  # type: ignore[index]
-    seeds: range = _CHECK["seeds"]  # type: ignore[assignment]
-    project: Project = _CHECK["project"]  # type: ignore[assignment]
-    failures: list[str] = []
-    answers: set[str] = set()
-    checks = 0
-    for s in seeds:
-        try:
-            v = solve_and_verify(p, s, 0)
-            render.render_problem(v, "check", project.templates)
-            checks += len(v.results)
-            answers.add(render.answer_html(v.solved))
-        except UserError as e:
-            failures.extend(i.format() for i in e.issues)
-        except render.RenderError as e:
-            failures.append(Issue(f"{e.message} (seed {s}, slot 0)", path=p.loc.path,
-                                  line=p.loc.line, column=p.loc.column,
-                                  item=f"problem '{p.id}'", hint=e.hint).format())
-    return index, checks, "\x00".join(sorted(answers)), tuple(failures), acceptance_rate(p, seeds.start)
-
-
-def _check_concept(index: int) -> tuple[int, int, tuple[str, ...]]:
-    from ankigen.verify import check_identity
-
-    c: Concept = _CHECK["concepts"][index]  # type: ignore[index]
-    try:
-        return index, check_identity(c, _CHECK["seeds"].start), ()  # type: ignore[attr-defined]
-    except UserError as e:
-        return index, -1, tuple(i.format() for i in e.issues)
-
-
 def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, first_seed: int = 1,
           progress_factory: Callable[[int], Progress] | None = None,
-          workers: int | None = None) -> CheckReport:
-    """Generate `seeds` variants of every problem and verify each; run concept identity checks."""
-    project = find_project(src)
-    library = load(project)
-    selected = [t for t in library.topics
-                if not topics or any(fnmatch.fnmatchcase(t.id, g) for g in topics)]
-    if not selected:
-        raise UserError([Issue(f"no topic matches {' '.join(topics)}",
-                               hint="run 'ankigen list' to see topic ids")])
-    problems = [(t, p) for t in selected for p in t.problems]
-    concepts = [c for t in selected for c in t.concepts if c.check is not None]
-    progress = progress_factory(len(problems) + len(concepts)) if progress_factory else None
-    identity_failures: list[str] = []
-    identities = trials = 0
-    _CHECK.update(problems=[p for _, p in problems], concepts=concepts, project=project,
-                  seeds=range(first_seed, first_seed + seeds))
-    results: dict[int, tuple[int, str, tuple[str, ...], float]] = {}
-    n_workers = workers or default_workers()
+          workers: int | None = None, draw_seeds: int = 2, use_cache: bool = True) -> CheckReport:
+    """Generate `seeds` variants of every problem; verify, lint and measure them (ankigen/variety.py)."""
+    from ankigen.variety import run_check
 
-    def concept_done(n: int, failures: tuple[str, ...]) -> None:
-        nonlocal identities, trials
-        if failures:
-            identity_failures.extend(failures)
-        else:
-            identities += 1
-            trials += n
-        if progress:
-            progress(1)
-
-    try:
-        with _long_lived(figures=False):
-            if n_workers > 1 and len(problems) + len(concepts) > 1 and _can_fork():
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"),
-                                         initializer=_die_with_parent) as pool:
-                    for _, n, failures in pool.map(_check_concept, range(len(concepts)), chunksize=8):
-                        concept_done(n, failures)
-                    for index, n, answers, failures, rate in pool.map(_check_problem, range(len(problems))):
-                        results[index] = (n, answers, failures, rate)
-                        if progress:
-                            progress(1)
-            else:
-                for i in range(len(concepts)):
-                    _, n, failures = _check_concept(i)
-                    concept_done(n, failures)
-                for i in range(len(problems)):
-                    index, n, answers, failures, rate = _check_problem(i)
-                    results[index] = (n, answers, failures, rate)
-                    if progress:
-                        progress(1)
-    finally:
-        _CHECK.clear()
-    reports = []
-    for i, (topic, p) in enumerate(problems):
-        n, answers, failures, rate = results[i]
-        reports.append(ProblemReport(p.id, topic.id, seeds, n, rate,
-                                     len(answers.split("\x00")) if answers else 0, failures))
-    return CheckReport(tuple(reports), identities, trials, tuple(identity_failures))
+    return run_check(seeds, topics, src, first_seed, progress_factory, workers, draw_seeds, use_cache)
 
 
 def show(item_id: str, seed: int | None = None, slot: int = 0, recipe_arg: str | None = None,

@@ -4,6 +4,10 @@ Modules in this package register kinds with @figure; every module here is
 imported (sorted by name) so adding a kind means adding a function, nothing else.
 Arguments arrive as floats, numpy arrays, or callables for functions of one
 symbol (vectorized over numpy arrays).
+
+A kind whose text makes a claim about its own data (faster, larger, converges,
+tangent) registers `claim=`: a function of the same arguments returning what does
+not hold (empty when all is well). Build and check run it on every figure they make.
 """
 
 from __future__ import annotations
@@ -29,13 +33,14 @@ class FigureKind:
     required: tuple[str, ...]
     projection: str | None
     size: tuple[float, float]
+    claim: Callable[..., list[str]] | None = None
 
 
 REGISTRY: dict[str, FigureKind] = {}
 
 
-def figure(name: str, *, projection: str | None = None,
-           size: tuple[float, float] = (4.0, 3.0)) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def figure(name: str, *, projection: str | None = None, size: tuple[float, float] = (4.0, 3.0),
+           claim: Callable[..., list[str]] | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
     def register(fn: Callable[..., None]) -> Callable[..., None]:
         if name in REGISTRY:
             raise RuntimeError(f"figure kind {name!r} registered twice")
@@ -43,7 +48,9 @@ def figure(name: str, *, projection: str | None = None,
         names = list(sig.parameters)[1:]
         required = tuple(n for n in names if sig.parameters[n].default is inspect.Parameter.empty)
         title = (fn.__doc__ or name).strip().splitlines()[0]
-        REGISTRY[name] = FigureKind(name, title, fn, tuple(names), required, projection, size)
+        if claim is not None and list(inspect.signature(claim).parameters) != names:
+            raise RuntimeError(f"the claim of figure kind {name!r} must take the same arguments")
+        REGISTRY[name] = FigureKind(name, title, fn, tuple(names), required, projection, size, claim)
         return fn
 
     return register

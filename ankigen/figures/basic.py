@@ -28,7 +28,18 @@ def function_plot(ax: Any, f: Any, xmin: float = -3, xmax: float = 3, points: An
     style_axes(ax)
 
 
-@figure("tangent_line")
+def _tangent_claim(f: Any, x0: float, xmin: float = -3, xmax: float = 3) -> list[str]:
+    """A tangent exists only where f is differentiable: the one-sided slopes the line uses must agree."""
+    h = 1e-4 * max(1.0, abs(float(x0)))
+    at = [float(_y(f, np.array([float(x0) + k * h]))[0]) for k in (-1, 0, 1)]
+    left, right = (at[1] - at[0]) / h, (at[2] - at[1]) / h
+    if abs(left - right) <= 1e-2 * max(1.0, abs(left), abs(right)):
+        return []
+    return [f"f has a kink at x0 = {float(x0):g} (slopes {left:.3g} from the left, {right:.3g} from the right): "
+            "no tangent line there"]
+
+
+@figure("tangent_line", claim=_tangent_claim)
 def tangent_line(ax: Any, f: Any, x0: float, xmin: float = -3, xmax: float = 3) -> None:
     """A function with its tangent line at x0 (slope from a central difference)."""
     x = _grid(xmin, xmax)
@@ -117,11 +128,24 @@ def pmf_bars(ax: Any, probs: Any, start: float = 0, highlight: Any = None) -> No
     style_axes(ax, origin=False)
 
 
-@figure("bernoulli_entropy")
+def _binary_entropy_curve() -> tuple[np.ndarray, np.ndarray]:
+    x = np.linspace(1e-6, 1 - 1e-6, 400)
+    return x, -(x * np.log2(x) + (1 - x) * np.log2(1 - x))
+
+
+def _binary_entropy_claim(p: Any = None) -> list[str]:
+    """Maximal at p = 1/2: the drawn curve's highest grid points straddle 1/2 and reach 1 bit."""
+    x, h = _binary_entropy_curve()
+    i = int(np.argmax(h))
+    if abs(float(x[i]) - 0.5) < 1.0 / len(x) and abs(float(h[i]) - 1.0) < 1e-4:
+        return []
+    return [f"the curve peaks at p = {float(x[i]):.3g} with {float(h[i]):.4g} bits, not at 1/2 with 1 bit"]
+
+
+@figure("bernoulli_entropy", claim=_binary_entropy_claim)
 def bernoulli_entropy(ax: Any, p: Any = None) -> None:
     """Binary entropy H(p) in bits, maximal at p = 1/2; optional marked p."""
-    x = np.linspace(1e-6, 1 - 1e-6, 400)
-    h = -(x * np.log2(x) + (1 - x) * np.log2(1 - x))
+    x, h = _binary_entropy_curve()
     ax.plot(x, h, color=BLUE, linewidth=2)
     if p is not None:
         pv = float(p)
@@ -161,18 +185,50 @@ def relu_and_gradient(ax: Any) -> None:
     style_axes(ax)
 
 
-@figure("sigmoid_and_derivative")
-def sigmoid_and_derivative(ax: Any) -> None:
-    """The sigmoid and its derivative σ(1 − σ), which peaks at 1/4."""
+def _sigmoid_curves() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = np.linspace(-6, 6, 601)
     s = 1 / (1 + np.exp(-x))
+    return x, s, s * (1 - s)
+
+
+def _peak_claim(x: np.ndarray, y: np.ndarray, at: float, value: float, what: str) -> list[str]:
+    i = int(np.argmax(y))
+    if abs(float(x[i]) - at) < 1e-9 and abs(float(y[i]) - value) < 1e-9:
+        return []
+    return [f"{what} peaks at x = {float(x[i]):.3g} with {float(y[i]):.4g}, not at {at:g} with {value:g}"]
+
+
+def _sigmoid_claim() -> list[str]:
+    """σ' = σ(1 − σ) peaks at 1/4, at x = 0, on the drawn grid."""
+    x, _, d = _sigmoid_curves()
+    return _peak_claim(x, d, 0.0, 0.25, "σ'")
+
+
+@figure("sigmoid_and_derivative", claim=_sigmoid_claim)
+def sigmoid_and_derivative(ax: Any) -> None:
+    """The sigmoid and its derivative σ(1 − σ), which peaks at 1/4."""
+    x, s, d = _sigmoid_curves()
     ax.plot(x, s, color=BLUE, linewidth=2, label="σ(x)")
-    ax.plot(x, s * (1 - s), color=ORANGE, linewidth=2, linestyle="--", label="σ'(x)")
+    ax.plot(x, d, color=ORANGE, linewidth=2, linestyle="--", label="σ'(x)")
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     style_axes(ax)
 
 
-@figure("contour_gradient")
+def _gradient_claim(f: Any, x0: float, y0: float, span: float = 3) -> list[str]:
+    """The arrow is normal to the level set: the gradient must not vanish at the point, and f must
+    not change (to first order) along the level set's tangent, the gradient turned by 90°."""
+    h = 1e-5
+    gx = float((f(x0 + h, y0) - f(x0 - h, y0)) / (2 * h))
+    gy = float((f(x0, y0 + h) - f(x0, y0 - h)) / (2 * h))
+    n = float(np.hypot(gx, gy))
+    if n < 1e-6:
+        return [f"∇f vanishes at ({float(x0):g}, {float(y0):g}): no gradient arrow and no level curve normal"]
+    tx, ty = -gy / n, gx / n
+    along = float((f(x0 + h * tx, y0 + h * ty) - f(x0 - h * tx, y0 - h * ty)) / (2 * h))
+    return [] if abs(along) <= 1e-4 * n else [f"f changes at rate {along:.3g} along the drawn level curve"]
+
+
+@figure("contour_gradient", claim=_gradient_claim)
 def contour_gradient(ax: Any, f: Any, x0: float, y0: float, span: float = 3) -> None:
     """Level sets of f(x, y) with the gradient arrow at (x0, y0), normal to the level set."""
     xs = np.linspace(float(x0) - span, float(x0) + span, 161)

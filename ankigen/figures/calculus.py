@@ -116,7 +116,20 @@ def _contours(ax: Any, f: Any, cx: float, cy: float, span: float, levels: int = 
 # ---------------------------------------------------------------- one variable
 
 
-@figure("secant_to_tangent")
+def _secant_claim(f: Any = None, x0: float = 1, h: float = 2, xmin: Any = None, xmax: Any = None) -> list[str]:
+    """The drawn secants (h, h/2, h/4) must get closer to the tangent's slope as h shrinks."""
+    fn = _fn1(f) if f is not None else (lambda t: 0.5 * np.asarray(t, dtype=float) ** 2 + 0.5)
+    x0, h = float(x0), float(h)
+    y0 = _scalar(fn(np.array([x0])))
+    slope = _scalar(_deriv1(fn, np.array([x0])))
+    errors = [abs((_scalar(fn(np.array([x0 + hk]))) - y0) / hk - slope) for hk in (h, h / 2, h / 4)]
+    if errors[0] > errors[1] > errors[2] or max(errors) < 1e-9:
+        return []
+    return [f"the secant slopes do not approach the tangent's {slope:.3g} (errors "
+            f"{', '.join(f'{e:.2g}' for e in errors)} for h, h/2, h/4)"]
+
+
+@figure("secant_to_tangent", claim=_secant_claim)
 def secant_to_tangent(ax: Any, f: Any = None, x0: float = 1, h: float = 2,
                       xmin: Any = None, xmax: Any = None) -> None:
     """Secant lines through x0 and x0 + h for shrinking h approach the tangent line at x0."""

@@ -137,7 +137,19 @@ def basis_grid(ax: Any, u: Any, v: Any, w: Any) -> None:
     style_axes(ax, grid=False)
 
 
-@figure("projection_2d")
+def _projection_claim(a: Any, b: Any) -> list[str]:
+    """The residual a − proj is perpendicular to b (and b spans a line at all)."""
+    a, b = _vec2(a), _vec2(b)
+    bb = float(b @ b)
+    if bb < 1e-12:
+        return ["b is the zero vector: there is no line to project onto"]
+    r = a - (float(a @ b) / bb) * b
+    dot = float(r @ b)
+    return [] if abs(dot) <= 1e-9 * max(1.0, float(np.hypot(*a)) * np.sqrt(bb)) else \
+        [f"the residual is not perpendicular to b (r · b = {dot:.3g})"]
+
+
+@figure("projection_2d", claim=_projection_claim)
 def projection_2d(ax: Any, a: Any, b: Any) -> None:
     """Projection of a onto the line of b (green) and the residual a − proj (red), perpendicular to b."""
     a, b = _vec2(a), _vec2(b)
@@ -228,7 +240,14 @@ def det_parallelogram(ax: Any, A: Any, annotate: float = 1) -> None:
     style_axes(ax)
 
 
-@figure("eigen_directions", size=(4.0, 3.4))
+def _eigen_claim(A: Any) -> list[str]:
+    """Eigenvectors on dashed lines exist only for real eigenvalues."""
+    w = np.linalg.eigvals(_mat2(A))
+    return [] if np.all(np.abs(np.imag(w)) < 1e-9) else \
+        ["A has complex eigenvalues: no direction stays on its line"]
+
+
+@figure("eigen_directions", claim=_eigen_claim, size=(4.0, 3.4))
 def eigen_directions(ax: Any, A: Any) -> None:
     """Unit circle (gray) and its image under A (blue); eigenvectors stay on their dashed lines."""
     M = _mat2(A)

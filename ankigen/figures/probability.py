@@ -157,23 +157,46 @@ def scatter_cov(ax: Any, points: Any) -> None:
 # ---------------------------------------------------------------- law of large numbers
 
 
-@figure("running_mean")
-def running_mean(ax: Any, mean: float = 0.5, sd: float = 0.5, n: float = 500,
-                 faces: Any = None, streak: float = 0, paths: float = 3) -> None:
-    """Running sample means of independent draws settling at the expected value (LLN)."""
-    _frame(ax)
-    mean, sd, n = float(mean), float(sd), int(n)
-    rng = np.random.default_rng(_seed(mean, sd, n, 0 if faces is None else faces, streak, paths))
+def _running_means(mean: float, sd: float, n: float, faces: Any, streak: float, paths: float) -> list[np.ndarray]:
+    """The running means the figure draws, one array per path (seeded by the arguments)."""
+    mean, n = float(mean), int(n)
+    rng = np.random.default_rng(_seed(mean, float(sd), n, 0 if faces is None else faces, streak, paths))
     k = np.arange(1, n + 1)
-    for _path, color in zip(range(int(paths)), (BLUE, GREEN, PURPLE, ORANGE), strict=False):
+    out = []
+    for _ in range(int(paths)):
         if faces is not None:
             draws = rng.integers(1, int(faces) + 1, n).astype(float)
         else:
             draws = (rng.random(n) < mean).astype(float)
-        s = int(streak)
-        if s > 0:
-            draws[:s] = 1.0
-        ax.plot(k, np.cumsum(draws) / k, color=color, linewidth=1.2, alpha=0.9)
+        if int(streak) > 0:
+            draws[: int(streak)] = 1.0
+        out.append(np.cumsum(draws) / k)
+    return out
+
+
+def _running_mean_claim(mean: float = 0.5, sd: float = 0.5, n: float = 500, faces: Any = None,
+                        streak: float = 0, paths: float = 3) -> list[str]:
+    """Every drawn path ends within 3 standard errors of the mean (diluted by a forced streak)."""
+    n_, s = int(n), int(streak)
+    target = (s + (n_ - s) * float(mean)) / n_  # a streak of ones (heads), then fair draws
+    tol = 3 * float(sd) * np.sqrt(max(n_ - s, 1)) / n_
+    misses = [float(m[-1]) for m in _running_means(mean, sd, n, faces, streak, paths)
+              if abs(float(m[-1]) - target) > tol]
+    if not misses:
+        return []
+    return [f"a path ends at {misses[0]:.3g}, more than 3 standard errors from {target:.3g}"]
+
+
+@figure("running_mean", claim=_running_mean_claim)
+def running_mean(ax: Any, mean: float = 0.5, sd: float = 0.5, n: float = 500,
+                 faces: Any = None, streak: float = 0, paths: float = 3) -> None:
+    """Running sample means of independent draws settling at the expected value (LLN); a forced first streak is diluted, not cancelled."""
+    _frame(ax)
+    mean, sd, n = float(mean), float(sd), int(n)
+    k = np.arange(1, n + 1)
+    for means, color in zip(_running_means(mean, sd, n, faces, streak, paths), (BLUE, GREEN, PURPLE, ORANGE),
+                            strict=False):
+        ax.plot(k, means, color=color, linewidth=1.2, alpha=0.9)
     band = sd / np.sqrt(k)
     ax.fill_between(k, mean - 2 * band, mean + 2 * band, color=GRAY, alpha=0.15, linewidth=0)
     ax.axhline(mean, color=RED, linestyle="--", linewidth=1.2)
@@ -277,7 +300,19 @@ def tails_loglog(ax: Any, alpha: float = 2.5, lam: float = 1) -> None:
 # ---------------------------------------------------------------- maximum likelihood
 
 
-@figure("likelihood_curve")
+def _likelihood_claim(k: float, n: float) -> list[str]:
+    """The drawn log-likelihood must peak at the marked k/n (within one grid step)."""
+    k, n = float(k), float(n)
+    p = np.linspace(0.005, 0.995, 500)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ll = np.where(k > 0, k * np.log(p), 0.0) + np.where(n - k > 0, (n - k) * np.log(1 - p), 0.0)
+    peak = float(p[int(np.argmax(ll))])
+    if abs(peak - k / n) <= 0.005 or (k / n < 0.005 and peak == p[0]) or (k / n > 0.995 and peak == p[-1]):
+        return []
+    return [f"the curve peaks at p = {peak:.3g}, not at the marked k/n = {k / n:.3g}"]
+
+
+@figure("likelihood_curve", claim=_likelihood_claim)
 def likelihood_curve(ax: Any, k: float, n: float) -> None:
     """Bernoulli log-likelihood k·log p + (n − k)·log(1 − p) as a function of p, peaking at k/n."""
     _frame(ax)
@@ -297,7 +332,19 @@ def likelihood_curve(ax: Any, k: float, n: float) -> None:
     style_axes(ax, origin=False)
 
 
-@figure("loglik_plot")
+def _loglik_claim(f: Any, xhat: float, xmin: float, xmax: float) -> list[str]:
+    """The marked point must be the maximizer of the drawn curve (no grid point higher)."""
+    x = np.linspace(float(xmin), float(xmax), 400)
+    y = np.broadcast_to(np.asarray(f(x), dtype=float), x.shape)
+    yh = float(np.asarray(f(np.array([float(xhat)])), dtype=float).ravel()[0])
+    top = float(np.nanmax(y))
+    if yh >= top - 1e-9 * max(1.0, abs(top)):
+        return []
+    return [f"the curve reaches {top:.4g} at x = {float(x[int(np.nanargmax(y))]):.3g}, above the marked "
+            f"maximizer ({float(xhat):.3g}, {yh:.4g})"]
+
+
+@figure("loglik_plot", claim=_loglik_claim)
 def loglik_plot(ax: Any, f: Any, xhat: float, xmin: float, xmax: float) -> None:
     """A log-likelihood as a function of the parameter, with its maximizer marked (dashed line)."""
     _frame(ax)
@@ -385,19 +432,31 @@ def surprisal_bars(ax: Any, probs: Any) -> None:
     ax2.spines["top"].set_visible(False)
 
 
-@figure("entropy_compare", size=(5.0, 2.6))
+_ENTROPY_DISTS = (np.array([0.25, 0.25, 0.25, 0.25]), np.array([0.6, 0.2, 0.1, 0.1]), np.array([1.0, 0.0, 0.0, 0.0]))
+
+
+def _bits(p: np.ndarray) -> float:
+    nz = p[p > 0]
+    return float(-np.sum(nz * np.log2(nz))) + 0.0
+
+
+def _entropy_compare_claim() -> list[str]:
+    """The text's numbers: 2 bits, about 1.57 bits, 0 bits, for the drawn distributions."""
+    got = [_bits(p) for p in _ENTROPY_DISTS]
+    ok = abs(got[0] - 2) < 1e-12 and abs(got[1] - 1.57) < 0.005 and got[2] == 0
+    return [] if ok else [f"the drawn distributions have {', '.join(f'{h:.3f}' for h in got)} bits"]
+
+
+@figure("entropy_compare", claim=_entropy_compare_claim, size=(5.0, 2.6))
 def entropy_compare(ax: Any) -> None:
     """Three distributions on four outcomes: uniform (2 bits), skewed (about 1.57 bits), point mass (0 bits)."""
-    dists = [(np.array([0.25, 0.25, 0.25, 0.25]), BLUE), (np.array([0.6, 0.2, 0.1, 0.1]), ORANGE),
-             (np.array([1.0, 0.0, 0.0, 0.0]), GREEN)]
+    dists = list(zip(_ENTROPY_DISTS, (BLUE, ORANGE, GREEN), strict=True))
     fig = ax.figure
     ax.set_position([0.07, 0.2, 0.26, 0.65])
     axes = [ax, fig.add_axes([0.395, 0.2, 0.26, 0.65]), fig.add_axes([0.72, 0.2, 0.26, 0.65])]
     for a, (p, color) in zip(axes, dists, strict=True):
         a.bar(np.arange(1, 5), p, color=color, width=0.6)
-        nz = p[p > 0]
-        h = float(-np.sum(nz * np.log2(nz))) + 0.0
-        a.set_title(f"H = {h:.2f} bits", fontsize=9)
+        a.set_title(f"H = {_bits(p):.2f} bits", fontsize=9)
         a.set_ylim(0, 1.05)
         a.set_xticks([1, 2, 3, 4])
         style_axes(a, origin=False)
