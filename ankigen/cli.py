@@ -250,6 +250,7 @@ def diff(old: Path, new: Path | None, recipe: str | None, show_list: bool, src: 
             ("rewritten", result.rewritten, "same content but newer: Anki rewrites them as they are"),
             ("orphaned", result.orphaned, "no longer built: they stay in your collection"),
             ("edited", result.edited_overwritten + result.edited_kept, "edited in Anki since import"),
+            ("moved", result.moved, "deck renamed: Anki leaves their cards in the old deck"),
             ("stale-media", result.stale_media, "figures no note uses after the import"))
     for name, items, meaning in rows:
         click.echo(f"{name:<12}{len(items):>6}   {meaning}")
@@ -271,6 +272,12 @@ def _diff_advice(result: Any) -> None:
     if result.edited_kept:
         click.echo(f"{len(result.edited_kept)} notes edited in Anki keep your edit: their source "
                    "did not change, so this import does not touch them")
+    if result.deck_renames:
+        click.echo("Anki never moves cards it already has: to follow the new deck names, rename "
+                   "these decks in Anki before importing (or afterwards move their cards with "
+                   "Browse → Change Deck); reviews and intervals stay with the cards either way:")
+        for old_deck, new_deck in result.deck_renames:
+            click.echo(f"    {old_deck}  →  {new_deck}")
     if result.orphaned:
         click.echo("orphaned notes stay in your collection; delete them in Anki if you no longer want them")
     if result.stale_media:

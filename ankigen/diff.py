@@ -4,8 +4,9 @@ Anki's importer (default options: update notes "if newer") looks a note up by
 GUID; a new GUID is added; a known one is updated only if the package's note
 modification time is strictly later than the collection's, and is otherwise
 skipped ("not newer"), even when its fields differ. An update stores the
-package's fields, tags and time even when nothing changed. Cards already in
-the collection keep their deck and scheduling.
+package's fields, tags and time even when nothing changed. Decks are matched by
+name, and cards already in the collection are never moved: after a deck rename
+they stay, with their history, in the old deck; only new cards go to the new one.
 
 OLD is what the collection holds: the package imported last, or an export of
 the collection (.colpkg, or .apkg from File → Export) which also shows notes
@@ -14,6 +15,7 @@ edited in Anki (their fields no longer match the fingerprint in Source).
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import tempfile
@@ -39,6 +41,7 @@ class PackageNote:
     mtime: int = 0
     model: int = 0
     tags: tuple[str, ...] = ()
+    deck: str = ""  # the deck of its first card
 
     @property
     def content(self) -> tuple[object, ...]:
@@ -63,6 +66,8 @@ class DiffResult:
     edited_overwritten: tuple[str, ...] = ()  # edited in Anki, the import replaces the edit
     edited_kept: tuple[str, ...] = ()         # edited in Anki, the import leaves the edit
     stale_media: tuple[str, ...] = ()         # figures no note will use after the import
+    moved: tuple[str, ...] = ()  # deck renamed since: Anki leaves their cards in the old deck
+    deck_renames: tuple[tuple[str, str], ...] = ()  # (old deck, new deck) of those notes
 
 
 def _label(fields: tuple[str, ...]) -> str:
@@ -107,18 +112,32 @@ def read_package(path: Path) -> dict[str, PackageNote]:
         tmp.flush()
         try:
             conn = sqlite3.connect(tmp.name)
-            rows = conn.execute("select guid, flds, mod, mid, tags from notes").fetchall()
+            rows = conn.execute("select guid, flds, mod, mid, tags, id from notes").fetchall()
+            note_deck = _note_decks(conn)
             conn.close()
         except sqlite3.DatabaseError as e:
             raise UserError([Issue(f"{path} is not a valid Anki package: {e}",
                                    hint="rebuild it with ankigen build")]) from e
     out = {}
-    for guid, flds, mod, mid, tags in rows:
+    for guid, flds, mod, mid, tags, nid in rows:
         fields = tuple(flds.split("\x1f"))
         if 'class="source-id"' in fields[-1]:
             out[guid] = PackageNote(guid, _label(fields), fields, int(mod), int(mid),
-                                    tuple(str(tags).split()))
+                                    tuple(str(tags).split()), note_deck.get(nid, ""))
     return out
+
+
+def _note_decks(conn: sqlite3.Connection) -> dict[int, str]:
+    """Deck name of each note's first card (home deck if it sits in a filtered deck)."""
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    if "decks" in tables:  # schema 18 (Anki 2.1.28+ collections and exports)
+        names = {int(i): str(n).replace("\x1f", "::") for i, n in conn.execute("select id, name from decks")}
+    else:  # schema 11 (genanki, legacy exports): decks as JSON in the col table
+        row = conn.execute("select decks from col").fetchone()
+        names = {int(k): v.get("name", "") for k, v in json.loads(row[0] if row else "{}").items()}
+    cards = conn.execute("select nid, case when odid != 0 then odid else did end, min(ord) "
+                         "from cards group by nid").fetchall()
+    return {int(nid): names.get(int(did), "") for nid, did, _ in cards}
 
 
 def _same(a: PackageNote, b: PackageNote) -> bool:
@@ -152,7 +171,10 @@ def compare(old: dict[str, PackageNote], new: dict[str, PackageNote]) -> DiffRes
     used_before = {m for n in old.values() for f in n.fields for m in MEDIA_REF.findall(f)}
     used_after = {m for fields in after.values() for f in fields for m in MEDIA_REF.findall(f)}
     orphaned = tuple(sorted(old[g].label for g in old if g not in new))
+    moved = [g for g in new if g in old and old[g].deck and new[g].deck and old[g].deck != new[g].deck]
     return DiffResult(orphaned=orphaned, stale_media=tuple(sorted(used_before - used_after)),
+                      moved=tuple(sorted(new[g].label for g in moved)),
+                      deck_renames=tuple(sorted({(old[g].deck, new[g].deck) for g in moved})),
                       **{k: tuple(sorted(v)) for k, v in groups.items()})
 
 
@@ -174,7 +196,7 @@ def current_build(recipe_arg: str | None = None, src: Path | None = None) -> dic
     for n in deck.notes:
         fields = tuple(package.package_fields(n))
         new[n.guid] = PackageNote(n.guid, _label(fields), fields, mtimes[n.guid],
-                                  identity.MODEL_IDS[n.note_type], n.tags)
+                                  identity.MODEL_IDS[n.note_type], n.tags, n.deck)
     return new
 
 

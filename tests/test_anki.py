@@ -265,3 +265,26 @@ def test_fresh_export_shows_no_edits(collection, calculus, tmp_path):
     result = compare(read_package(exported), read_package(p1))
     assert not result.edited_kept and not result.edited_overwritten
     assert len(result.unchanged) == len(read_package(p1)) and not result.skipped
+
+
+def test_deck_rename_leaves_cards_and_history_in_the_old_deck(collection, calculus, project, tmp_path):
+    """Anki matches decks by name and never moves cards it has: diff lists the renamed decks."""
+    deck1, p1, _, _, _ = calculus
+    old_names = dataclasses.replace(deck1, notes=tuple(
+        dataclasses.replace(n, deck=re.sub(r"::\d+ ", "::", n.deck)) for n in deck1.notes))
+    before = write_package(old_names, tmp_path / "old-names.apkg", project.templates, timestamp=T1)
+    import_apkg(collection, before)
+    collection.decks.select(collection.decks.id_for_name("ML Math"))
+    card = collection.get_card(collection.sched.get_queued_cards(fetch_limit=1).cards[0].card.id)
+    card.start_timer()
+    collection.sched.answerCard(card, 3)
+    placed = {c: collection.get_card(c).did for c in collection.find_cards("")}
+    predicted = compare(read_package(before), read_package(p1))
+    assert len(predicted.moved) == len(deck1.notes)
+    assert ("ML Math::Calculus::Derivatives", "ML Math::01 Calculus::01 Derivatives") in predicted.deck_renames
+    log = import_apkg(collection, p1)
+    assert len(log.duplicate) == len(deck1.notes) and not log.new and not log.updated
+    assert {c: collection.get_card(c).did for c in collection.find_cards("")} == placed  # not moved
+    assert collection.db.scalar("select count() from revlog") == 1
+    new_deck = collection.decks.id_for_name("ML Math::01 Calculus::01 Derivatives")
+    assert new_deck and not collection.find_cards(f"did:{new_deck}")  # created, but empty

@@ -92,7 +92,7 @@ def test_diff_against_current_build_cli(proj):
     counts = {line.split()[0]: int(line.split()[1]) for line in r.stdout.splitlines()
               if line and not line.startswith(" ")}
     assert counts == {"new": 0, "updated": 0, "unchanged": 3, "skipped": 0, "rewritten": 0,
-                      "orphaned": 0, "edited": 0, "stale-media": 0}
+                      "orphaned": 0, "edited": 0, "moved": 0, "stale-media": 0}
     r = _run(proj, "diff", "decks/ml-math.apkg", "--recipe", "ml-math")
     assert r.returncode == 0, r.stderr
 
