@@ -106,6 +106,13 @@ def test_import_renders_every_card_and_passes_check_database(collection, built_d
     assert collection.find_cards("") == card_ids
     names = {d.name for d in collection.decks.all_names_and_ids()}
     assert "ML Math::01 Calculus::01 Derivatives" in names
+    # Anki stores every field exactly as built: an export matches the package note for note
+    exported = full_apkg.parent / "export.apkg"
+    collection.export_anki_package(out_path=str(exported), limit=None, options=ExportAnkiPackageOptions(
+        with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False))
+    again = compare(read_package(exported), read_package(full_apkg))
+    assert len(again.unchanged) == len(built_deck.notes)
+    assert not (again.edited_kept or again.edited_overwritten or again.skipped or again.moved)
 
 
 def test_new_cards_follow_the_curriculum_with_default_deck_options(collection, library, full_apkg):
