@@ -228,7 +228,7 @@ def test_source_date_epoch_rebuild_is_skipped_and_diff_says_so(collection, calcu
     assert not predicted.skipped
 
 
-@pytest.mark.parametrize("export", ["apkg", "colpkg"])
+@pytest.mark.parametrize("export", ["apkg", "colpkg", "legacy.apkg"])
 def test_diff_reports_notes_edited_in_anki(tmp_path, calculus, project, export):
     """Edits in Anki: kept while the note's source is unchanged, overwritten when it changes."""
     deck1, p1, deck2, _, out = calculus
@@ -249,7 +249,8 @@ def test_diff_reports_notes_edited_in_anki(tmp_path, calculus, project, export):
             col = Collection(path)
         else:
             col.export_anki_package(out_path=str(exported), limit=None, options=ExportAnkiPackageOptions(
-                with_scheduling=True, with_deck_configs=False, with_media=True, legacy=False))
+                with_scheduling=True, with_deck_configs=False, with_media=True,
+                legacy=export.startswith("legacy")))  # legacy: collection.anki21, schema 11
         predicted = compare(read_package(exported), read_package(later))
         label = {n.guid: re.search(r'source-id">([^<]+)<', n.fields[-1]).group(1)
                  for n in read_package(later).values()}
