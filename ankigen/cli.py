@@ -239,7 +239,11 @@ def preview(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int 
 @click.option("--list", "show_list", is_flag=True, help="List the ids in each group.")
 @src_option
 def diff(old: Path, new: Path | None, recipe: str | None, show_list: bool, src: Path | None) -> None:
-    """What importing NEW (default: the current build) over OLD would add, update and orphan."""
+    """What importing NEW (default: the current build) over OLD will do, by Anki's import rule.
+
+    OLD is what your collection holds: an export of it (.colpkg or .apkg) or the package
+    you imported last.
+    """
     from ankigen.diff import diff as run
 
     result = run(old, new, recipe, src)
