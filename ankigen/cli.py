@@ -103,6 +103,8 @@ def build(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int | 
     recipe, topics = _recipe_or_topics(recipe_or_topics, topic)
     result = run(recipe, topics, variants, seed, output, src, _progress_factory(quiet), jobs,
                  not no_cache, cache_dir)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if not quiet:
         click.echo(f"wrote {result.output}: {result.notes} notes ({result.concepts} concepts, "
                    f"{result.clozes} clozes, {result.problems} problem variants) in "
@@ -232,18 +234,54 @@ def preview(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int 
 @click.option("--list", "show_list", is_flag=True, help="List the ids in each group.")
 @src_option
 def diff(old: Path, new: Path | None, recipe: str | None, show_list: bool, src: Path | None) -> None:
-    """What importing NEW (default: the current build) over OLD would add, update and orphan."""
+    """What importing NEW (default: the current build) over OLD will do, by Anki's import rule.
+
+    OLD is what your collection holds: an export of it (.colpkg or .apkg) or the package
+    you imported last.
+    """
     from ankigen.diff import diff as run
 
     result = run(old, new, recipe, src)
-    for name, items in (("new", result.added), ("updated", result.updated),
-                        ("unchanged", result.unchanged), ("orphaned", result.orphaned)):
-        click.echo(f"{name:<10}{len(items):>6}")
+    rows = (("new", result.added, "notes Anki will add"),
+            ("updated", result.updated, "changed and newer: Anki updates them in place"),
+            ("unchanged", result.unchanged, "same content: Anki leaves them untouched"),
+            ("skipped", result.skipped, "changed but NOT newer: Anki keeps the old note"),
+            ("rewritten", result.rewritten, "same content but newer: Anki rewrites them as they are"),
+            ("orphaned", result.orphaned, "no longer built: they stay in your collection"),
+            ("edited", result.edited_overwritten + result.edited_kept, "edited in Anki since import"),
+            ("moved", result.moved, "deck renamed: Anki leaves their cards in the old deck"),
+            ("stale-media", result.stale_media, "figures no note uses after the import"))
+    for name, items, meaning in rows:
+        click.echo(f"{name:<12}{len(items):>6}   {meaning}")
         if show_list and items and name != "unchanged":
             for item in items:
                 click.echo(f"    {item}")
+    _diff_advice(result)
+
+
+def _diff_advice(result: Any) -> None:
+    """Say loudly what the counts mean for the learner."""
+    if result.skipped:
+        click.echo(f"warning: {len(result.skipped)} changed notes are not newer than your copy, so "
+                   "Anki will skip them ('not newer'); build again without an old "
+                   "SOURCE_DATE_EPOCH, or import with 'Update notes: always'", err=True)
+    if result.edited_overwritten:
+        click.echo(f"{len(result.edited_overwritten)} notes edited in Anki will be overwritten by "
+                   "this import (the YAML sources are the master)")
+    if result.edited_kept:
+        click.echo(f"{len(result.edited_kept)} notes edited in Anki keep your edit: their source "
+                   "did not change, so this import does not touch them")
+    if result.deck_renames:
+        click.echo("Anki never moves cards it already has: to follow the new deck names, rename "
+                   "these decks in Anki before importing (or afterwards move their cards with "
+                   "Browse → Change Deck); reviews and intervals stay with the cards either way:")
+        for old_deck, new_deck in result.deck_renames:
+            click.echo(f"    {old_deck}  →  {new_deck}")
     if result.orphaned:
         click.echo("orphaned notes stay in your collection; delete them in Anki if you no longer want them")
+    if result.stale_media:
+        click.echo("stale figures stay in Anki's media folder after the import; remove them with "
+                   "Tools → Check Media → Delete Unused")
 
 
 @cli.command(name="clear-cache")

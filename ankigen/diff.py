@@ -1,10 +1,25 @@
-"""What an import would do: compare two packages (or a package and the current build) by GUID."""
+"""What an import would do: Anki's own rule for each note, predicted by GUID and modification time.
+
+Anki's importer (default options: update notes "if newer") looks a note up by
+GUID; a new GUID is added; a known one is updated only if the package's note
+modification time is strictly later than the collection's, and is otherwise
+skipped ("not newer"), even when its fields differ. An update stores the
+package's fields, tags and time even when nothing changed. Decks are matched by
+name, and cards already in the collection are never moved: after a deck rename
+they stay, with their history, in the old deck; only new cards go to the new one.
+
+OLD is what the collection holds: the package imported last, or an export of
+the collection (.colpkg, or .apkg from File → Export) which also shows notes
+edited in Anki (their fields no longer match the fingerprint in Source).
+"""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +27,10 @@ from pathlib import Path
 from ankigen.errors import Issue, UserError
 
 SOURCE_ID = re.compile(r'class="source-id">([^<]+)<')
+MEDIA_REF = re.compile(r'src="(ankigen-[0-9a-f]+\.svg)"')
+# newest first: a modern export also holds a stub collection.anki2 saying "please update Anki"
+COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
+MAX_COLLECTION = 2 << 30  # bytes after decompression
 
 
 @dataclass(frozen=True)
@@ -19,14 +38,36 @@ class PackageNote:
     guid: str
     label: str
     fields: tuple[str, ...]
+    mtime: int = 0
+    model: int = 0
+    tags: tuple[str, ...] = ()
+    deck: str = ""  # the deck of its first card
+
+    @property
+    def content(self) -> tuple[object, ...]:
+        return (self.model, self.fields, tuple(sorted(self.tags)))
+
+    def edited_in_anki(self) -> bool:
+        """True if the fields no longer match the fingerprint the build wrote into Source."""
+        from ankigen.package import FINGERPRINT, fingerprint
+
+        m = FINGERPRINT.search(self.fields[-1]) if self.fields else None
+        return bool(m) and m.group(1) != fingerprint(self.fields)  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
 class DiffResult:
     added: tuple[str, ...]
-    updated: tuple[str, ...]
-    unchanged: tuple[str, ...]
-    orphaned: tuple[str, ...]
+    updated: tuple[str, ...]     # newer and different: Anki updates it
+    unchanged: tuple[str, ...]   # same content, not newer: Anki skips it, nothing is lost
+    orphaned: tuple[str, ...]    # in the collection, no longer built: Anki leaves it alone
+    skipped: tuple[str, ...] = ()    # different but not newer: Anki keeps the old note
+    rewritten: tuple[str, ...] = ()  # same content but newer: Anki rewrites it as it is
+    edited_overwritten: tuple[str, ...] = ()  # edited in Anki, the import replaces the edit
+    edited_kept: tuple[str, ...] = ()         # edited in Anki, the import leaves the edit
+    stale_media: tuple[str, ...] = ()         # figures no note will use after the import
+    moved: tuple[str, ...] = ()  # deck renamed since: Anki leaves their cards in the old deck
+    deck_renames: tuple[tuple[str, str], ...] = ()  # (old deck, new deck) of those notes
 
 
 def _label(fields: tuple[str, ...]) -> str:
@@ -37,15 +78,33 @@ def _label(fields: tuple[str, ...]) -> str:
     return re.sub(r"<[^>]+>", "", fields[0])[:40] if fields else "?"
 
 
+def _collection_bytes(zf: zipfile.ZipFile, path: Path) -> bytes:
+    names = set(zf.namelist())
+    name = next((n for n in COLLECTIONS if n in names), None)
+    if name is None:
+        raise UserError([Issue(f"{path} has no Anki collection inside",
+                               hint="give an .apkg or .colpkg written by ankigen or exported by Anki")])
+    data = zf.read(name)
+    if name.endswith("b"):  # zstd-compressed SQLite (Anki 2.1.50+ exports)
+        import zstandard
+
+        try:
+            with zstandard.ZstdDecompressor().stream_reader(data) as reader:
+                data = reader.read(MAX_COLLECTION + 1)
+        except zstandard.ZstdError as e:
+            raise UserError([Issue(f"{path}: cannot decompress {name}: {e}",
+                                   hint="export the collection again")]) from e
+        if len(data) > MAX_COLLECTION:
+            raise UserError([Issue(f"{path}: the collection is larger than 2 GiB",
+                                   hint="export only the ankigen decks (File → Export, .apkg)")])
+    return data
+
+
 def read_package(path: Path) -> dict[str, PackageNote]:
-    """Notes of an .apkg by GUID (the legacy collection.anki2 that genanki and 'support older Anki versions' write)."""
+    """ankigen's notes (those with a Source footer) of an .apkg or .colpkg, by GUID."""
     try:
         with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            if "collection.anki2" not in names:
-                raise UserError([Issue(f"{path} has no collection.anki2",
-                                       hint="export from Anki with 'Support older Anki versions' ticked")])
-            data = zf.read("collection.anki2")
+            data = _collection_bytes(zf, path)
     except (OSError, zipfile.BadZipFile) as e:
         raise UserError([Issue(f"cannot read {path}: {e}", hint="give the path of an .apkg file")]) from e
     with tempfile.NamedTemporaryFile(suffix=".anki2") as tmp:
@@ -53,42 +112,96 @@ def read_package(path: Path) -> dict[str, PackageNote]:
         tmp.flush()
         try:
             conn = sqlite3.connect(tmp.name)
-            rows = conn.execute("select guid, flds from notes").fetchall()
+            rows = conn.execute("select guid, flds, mod, mid, tags, id from notes").fetchall()
+            note_deck = _note_decks(conn)
             conn.close()
         except sqlite3.DatabaseError as e:
             raise UserError([Issue(f"{path} is not a valid Anki package: {e}",
                                    hint="rebuild it with ankigen build")]) from e
     out = {}
-    for guid, flds in rows:
+    for guid, flds, mod, mid, tags, nid in rows:
         fields = tuple(flds.split("\x1f"))
-        out[guid] = PackageNote(guid, _label(fields), fields)
+        if 'class="source-id"' in fields[-1]:
+            out[guid] = PackageNote(guid, _label(fields), fields, int(mod), int(mid),
+                                    tuple(str(tags).split()), note_deck.get(nid, ""))
     return out
 
 
+def _note_decks(conn: sqlite3.Connection) -> dict[int, str]:
+    """Deck name of each note's first card (home deck if it sits in a filtered deck)."""
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    if "decks" in tables:  # schema 18 (Anki 2.1.28+ collections and exports)
+        names = {int(i): str(n).replace("\x1f", "::") for i, n in conn.execute("select id, name from decks")}
+    else:  # schema 11 (genanki, legacy exports): decks as JSON in the col table
+        row = conn.execute("select decks from col").fetchone()
+        names = {int(k): v.get("name", "") for k, v in json.loads(row[0] if row else "{}").items()}
+    cards = conn.execute("select nid, case when odid != 0 then odid else did end, min(ord) "
+                         "from cards group by nid").fetchall()
+    return {int(nid): names.get(int(did), "") for nid, did, _ in cards}
+
+
+def _same(a: PackageNote, b: PackageNote) -> bool:
+    """Equal as Anki stores them (it normalizes text to NFC on import)."""
+    def norm(n: PackageNote) -> tuple[str, ...]:
+        return tuple(unicodedata.normalize("NFC", f) for f in n.fields)
+
+    return a.model == b.model and norm(a) == norm(b) and \
+        sorted(t.lower() for t in a.tags) == sorted(t.lower() for t in b.tags)
+
+
 def compare(old: dict[str, PackageNote], new: dict[str, PackageNote]) -> DiffResult:
-    added = tuple(sorted(new[g].label for g in new if g not in old))
+    """Anki's decision for every note of `new` imported over a collection holding `old`."""
+    groups: dict[str, list[str]] = {k: [] for k in (
+        "added", "updated", "unchanged", "skipped", "rewritten", "edited_overwritten", "edited_kept")}
+    after: dict[str, tuple[str, ...]] = {g: n.fields for g, n in old.items()}
+    for g, n in new.items():
+        o = old.get(g)
+        if o is None:
+            groups["added"].append(n.label)
+            after[g] = n.fields
+            continue
+        newer = o.mtime < n.mtime
+        kind = ("rewritten" if _same(o, n) else "updated") if newer else \
+            ("unchanged" if _same(o, n) else "skipped")
+        groups[kind].append(n.label)
+        if newer:
+            after[g] = n.fields
+        if o.edited_in_anki():
+            groups["edited_overwritten" if newer else "edited_kept"].append(n.label)
+    used_before = {m for n in old.values() for f in n.fields for m in MEDIA_REF.findall(f)}
+    used_after = {m for fields in after.values() for f in fields for m in MEDIA_REF.findall(f)}
     orphaned = tuple(sorted(old[g].label for g in old if g not in new))
-    updated = tuple(sorted(new[g].label for g in new if g in old and old[g].fields != new[g].fields))
-    unchanged = tuple(sorted(new[g].label for g in new if g in old and old[g].fields == new[g].fields))
-    return DiffResult(added, updated, unchanged, orphaned)
+    moved = [g for g in new if g in old and old[g].deck and new[g].deck and old[g].deck != new[g].deck]
+    return DiffResult(orphaned=orphaned, stale_media=tuple(sorted(used_before - used_after)),
+                      moved=tuple(sorted(new[g].label for g in moved)),
+                      deck_renames=tuple(sorted({(old[g].deck, new[g].deck) for g in moved})),
+                      **{k: tuple(sorted(v)) for k, v in groups.items()})
 
 
-def diff(old_path: Path, new_path: Path | None = None, recipe_arg: str | None = None,
-         src: Path | None = None) -> DiffResult:
-    old = read_package(old_path)
-    if new_path is not None:
-        return compare(old, read_package(new_path))
+def current_build(recipe_arg: str | None = None, src: Path | None = None) -> dict[str, PackageNote]:
+    """The notes `ankigen build` would write now, with the modification times it would give them."""
+    from ankigen import identity, package
     from ankigen.cache import Cache, default_dir
     from ankigen.paths import find_project
     from ankigen.pipeline import default_workers, generate, load, resolve_recipe
 
     project = find_project(src)
     library = load(project)
-    recipe, _ = resolve_recipe(project, recipe_arg, (), None, None, None)
+    recipe, out = resolve_recipe(project, recipe_arg, (), None, None, None)
     deck = generate(library, recipe, project, None, default_workers(),
                     Cache(default_dir(), project.templates))
+    mtimes = package.note_mtimes(deck.notes, package.previous_notes(out),
+                                 int(package.build_timestamp()))
     new = {}
     for n in deck.notes:
-        fields = tuple(v for _, v in n.fields)
-        new[n.guid] = PackageNote(n.guid, f"{n.item_id}" + (f"#{n.slot}" if n.note_type == "problem" else ""), fields)
+        fields = tuple(package.package_fields(n))
+        new[n.guid] = PackageNote(n.guid, _label(fields), fields, mtimes[n.guid],
+                                  identity.MODEL_IDS[n.note_type], n.tags, n.deck)
+    return new
+
+
+def diff(old_path: Path, new_path: Path | None = None, recipe_arg: str | None = None,
+         src: Path | None = None) -> DiffResult:
+    old = read_package(old_path)
+    new = read_package(new_path) if new_path is not None else current_build(recipe_arg, src)
     return compare(old, new)

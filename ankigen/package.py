@@ -1,24 +1,38 @@
 """Package stage: notes and media → a .apkg, written atomically and reproducibly.
 
 genanki fills an SQLite collection; we zip it ourselves with fixed entry dates
-so that SOURCE_DATE_EPOCH gives byte-identical packages. Note modification
-times default to the build time, which is what makes Anki update notes in place.
+so that SOURCE_DATE_EPOCH gives byte-identical packages.
+
+Note modification times decide what Anki's importer does with a note it
+already has: it updates it only if the package's time is strictly later than
+the collection's, and then it stores the package's time even when the fields
+are identical. So a note keeps the time of the previous build at the same
+output path while its content (fields, tags, note type) is unchanged, and gets
+a later time when it changes; new notes get the build time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import time
+import unicodedata
 import zipfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ankigen import identity
 from ankigen.errors import Issue, UserError
-from ankigen.model import BuiltDeck
+from ankigen.model import BuiltDeck, FinalNote
+
+if TYPE_CHECKING:
+    from ankigen.diff import PackageNote
 
 FIELDS = {
     "concept": ["Front", "FrontFigure", "Back", "BackFigure", "Source"],
@@ -40,6 +54,70 @@ def build_timestamp() -> float:
     return time.time()
 
 
+FINGERPRINT = re.compile(r"<!-- ankigen ([0-9a-f]{16}) -->$")
+
+
+def fingerprint(fields: Sequence[str]) -> str:
+    """A hash of every field but Source (the last), as Anki stores them (NFC).
+
+    It is written into the Source field, so an export of the collection tells which
+    notes were edited in Anki: their fields no longer match their fingerprint.
+    """
+    text = "\x1f".join(unicodedata.normalize("NFC", f) for f in fields[:-1])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def package_fields(note: FinalNote) -> list[str]:
+    """The note's fields as written into the package: Source ends with the fingerprint."""
+    values = [v for _, v in note.fields]
+    values[-1] += f"<!-- ankigen {fingerprint(values)} -->"
+    return values
+
+
+def content(note: FinalNote) -> tuple[object, ...]:
+    """What Anki would store for the note: a change here must reach the collection."""
+    return (identity.MODEL_IDS[note.note_type], tuple(package_fields(note)), tuple(sorted(note.tags)))
+
+
+def note_mtimes(notes: Sequence[FinalNote], previous: Mapping[str, PackageNote], ts: int) -> dict[str, int]:
+    """Per GUID: the previous build's time if unchanged, else a time later than it (and >= ts)."""
+    out = {}
+    for note in notes:
+        old = previous.get(note.guid)
+        if old is None:
+            out[note.guid] = ts
+        elif old.content == content(note):
+            out[note.guid] = old.mtime
+        else:
+            out[note.guid] = max(ts, old.mtime + 1)
+    return out
+
+
+def previous_notes(path: Path | None) -> dict[str, PackageNote]:
+    """Notes of the package a build replaces, or {} if there is none (or it is unreadable)."""
+    from ankigen.diff import read_package
+
+    if path is None or not path.is_file():
+        return {}
+    try:
+        return read_package(path)
+    except UserError:
+        return {}
+
+
+def reproducibility_warning(output: Path) -> str | None:
+    """A warning when SOURCE_DATE_EPOCH times may be too old for Anki to update notes."""
+    sde = os.environ.get("SOURCE_DATE_EPOCH")
+    if not sde or previous_notes(output):
+        return None
+    return (f"SOURCE_DATE_EPOCH={sde}: every note gets this modification time, and Anki updates "
+            "a note it already has only if the package's time is later than its own. A note "
+            "changed since your last import is skipped as 'not newer' unless SOURCE_DATE_EPOCH "
+            "is later than that import's build (e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)), "
+            f"or the previous package is kept at {output} (changed notes then get a later time). "
+            "Run 'ankigen diff' against an export of your collection to see what Anki will do.")
+
+
 def models(templates: Path) -> dict[str, object]:
     import genanki
 
@@ -59,18 +137,24 @@ def models(templates: Path) -> dict[str, object]:
     return out
 
 
-def write_package(deck: BuiltDeck, output: Path, templates: Path, timestamp: float | None = None) -> Path:
-    """Write the .apkg to a temporary file beside `output`, then rename it into place."""
+def write_package(deck: BuiltDeck, output: Path, templates: Path, timestamp: float | None = None,
+                  previous: Path | None = None) -> Path:
+    """Write the .apkg to a temporary file beside `output`, then rename it into place.
+
+    Modification times are kept from `previous` (default: the package at `output`
+    that this build replaces) for the notes whose content did not change.
+    """
     import genanki
 
     ts = build_timestamp() if timestamp is None else timestamp
+    mtimes = note_mtimes(deck.notes, previous_notes(output if previous is None else previous), int(ts))
     mdl = models(templates)
     decks: dict[str, genanki.Deck] = {}
     for due, note in enumerate(deck.notes):
         if note.deck not in decks:
             decks[note.deck] = genanki.Deck(identity.stable_id("deck", note.deck), note.deck)
         decks[note.deck].add_note(genanki.Note(
-            model=mdl[note.note_type], fields=[v for _, v in note.fields], guid=note.guid,
+            model=mdl[note.note_type], fields=package_fields(note), guid=note.guid,
             tags=list(note.tags), due=due,
         ))
     pkg = genanki.Package(list(decks.values()))
@@ -90,6 +174,8 @@ def write_package(deck: BuiltDeck, output: Path, templates: Path, timestamp: flo
         conn = sqlite3.connect(db_name)
         try:
             pkg.write_to_db(conn.cursor(), ts, itertools.count(int(ts * 1000)))
+            conn.executemany("update notes set mod = ? where guid = ?",
+                             [(m, g) for g, m in mtimes.items()])
             conn.commit()
         finally:
             conn.close()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ankigen import decks
 from ankigen.errors import Collector, Issue, UserError
 from ankigen.model import (
     BuiltDeck,
@@ -45,6 +46,7 @@ class BuildResult:
     media: int
     topics: int
     cached: int = 0
+    warnings: tuple[str, ...] = ()
 
 
 def load(project: Project) -> Library:
@@ -53,17 +55,13 @@ def load(project: Project) -> Library:
     return load_library(project.sources)
 
 
-def area_title(library: Library, area_id: str) -> str:
-    return next(a.title for a in library.areas if a.id == area_id)
-
-
 def concept_note(library: Library, topic: Topic, concept: Concept, root: str, seed: int,
                  project: Project, figures: FigureStore | None = None,
                  drawing: bool = True) -> tuple[FinalNote, Media | None]:
     """One concept note; without drawing, the figure's claims are still checked (for `check`)."""
     from ankigen import draw, render
 
-    deck = render.deck_name(root, area_title(library, topic.area), topic.title)
+    deck = decks.deck_name(library, root, topic)
     args = draw.figure_args(concept.figure, {}, f"concept '{concept.id}'") if concept.figure else ()
     note = render.render_concept(concept, deck, seed, project.templates, args)
     media = None
@@ -83,7 +81,7 @@ def problem_note(library: Library, topic: Topic, problem: Problem, root: str, se
     solved = verified.solved
     where = {"path": problem.loc.path, "line": problem.loc.line, "column": problem.loc.column,
              "item": f"problem '{problem.id}'"}
-    deck = render.deck_name(root, area_title(library, topic.area), topic.title)
+    deck = decks.deck_name(library, root, topic)
     args = draw.figure_args(problem.figure, solved.namespace(), f"problem '{problem.id}'") \
         if problem.figure else ()
     try:
@@ -232,7 +230,6 @@ def generate(library: Library, recipe: Recipe, project: Project,
     With workers > 1 the notes are computed in forked processes; the result is
     identical to the serial one. With a cache, unchanged notes are reused.
     """
-    from ankigen import render
     from ankigen.cache import Cache
 
     topics = select_topics(library, recipe)
@@ -246,7 +243,7 @@ def generate(library: Library, recipe: Recipe, project: Project,
     store = cache if isinstance(cache, Cache) else None
     for i, job in enumerate(jobs):
         if store is not None:
-            deck = render.deck_name(recipe.name, area_title(library, job.topic.area), job.topic.title)
+            deck = decks.deck_name(library, recipe.name, job.topic)
             key = store.key(job.item.digest, deck, recipe.seed, job.slot)
             keys.append(key)
             hit = store.get(key)
@@ -377,7 +374,7 @@ def build(recipe_arg: str | None = None, topics: Sequence[str] = (), variants: i
           progress_factory: Callable[[int], Progress] | None = None, workers: int | None = None,
           use_cache: bool = True, cache_dir: Path | None = None) -> BuildResult:
     from ankigen.cache import Cache, default_dir
-    from ankigen.package import write_package
+    from ankigen.package import reproducibility_warning, write_package
 
     project = find_project(src)
     recipe, out = resolve_recipe(project, recipe_arg, topics, variants, seed, output)
@@ -393,11 +390,12 @@ def build(recipe_arg: str | None = None, topics: Sequence[str] = (), variants: i
         progress = progress_factory(count_jobs(library, recipe)) if progress_factory else None
         deck = generate(library, recipe, project, progress, workers or default_workers(), cache,
                         manifest)
+    warning = reproducibility_warning(out)
     write_package(deck, out, project.templates)
     kinds = [n.note_type for n in deck.notes]
     return BuildResult(out, len(deck.notes), kinds.count("concept"), kinds.count("problem"),
                        kinds.count("cloze"), len(deck.media), len({n.deck for n in deck.notes}),
-                       cache.hits if cache else 0)
+                       cache.hits if cache else 0, (warning,) if warning else ())
 
 
 def _check_output_path(out: Path, project: Project) -> None:
@@ -415,6 +413,10 @@ def validate(src: Path | None = None) -> Library:
     project = find_project(src)
     library = load(project)
     col = Collector()
+    try:
+        decks.check(library)
+    except UserError as e:
+        col.extend(e.issues)
     for recipe_name in available_recipes(project):
         try:
             select_topics(library, load_recipe(project.recipes / f"{recipe_name}.yaml"))

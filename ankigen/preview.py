@@ -37,8 +37,27 @@ _FIELD = re.compile(r"\{\{([^#^/}][^}]*)\}\}")
 _CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 
 
-def render_card(template: str, fields: dict[str, str], back: bool, front_side: str = "") -> str:
-    """Anki's template language, the subset our note types use."""
+def cloze_ordinals(text: str) -> list[int]:
+    """The card numbers a cloze field makes (Anki: one card per distinct cN)."""
+    return sorted({int(m.group(1)) for m in _CLOZE.finditer(text)})
+
+
+def _cloze(text: str, back: bool, ordinal: int) -> str:
+    """One card of a cloze field, marked up as Anki's reviewer does (active and inactive spans)."""
+
+    def one(c: re.Match[str]) -> str:
+        n, body, hint = int(c.group(1)), c.group(2), c.group(3)
+        if n != ordinal:
+            return f'<span class="cloze-inactive" data-ordinal="{n}">{body}</span>'
+        shown = body if back else f"[{hint or '...'}]"
+        return f'<span class="cloze" data-ordinal="{n}">{shown}</span>'
+
+    return _CLOZE.sub(one, text)
+
+
+def render_card(template: str, fields: dict[str, str], back: bool, front_side: str = "",
+                ordinal: int = 1) -> str:
+    """Anki's template language, the subset our note types use; `ordinal` picks the cloze card."""
 
     def section(m: re.Match[str]) -> str:
         present = bool(fields.get(m.group(2).strip(), "").strip())
@@ -46,14 +65,7 @@ def render_card(template: str, fields: dict[str, str], back: bool, front_side: s
         return m.group(3) if keep else ""
 
     out = _SECTION.sub(section, template)
-
-    def cloze(m: re.Match[str]) -> str:
-        text = fields.get(m.group(1).strip(), "")
-        if back:
-            return _CLOZE.sub(lambda c: f'<span class="cloze">{c.group(2)}</span>', text)
-        return _CLOZE.sub(lambda c: f'<span class="cloze">[{c.group(3) or "..."}]</span>', text)
-
-    out = _CLOZE_FIELD.sub(cloze, out)
+    out = _CLOZE_FIELD.sub(lambda m: _cloze(fields.get(m.group(1).strip(), ""), back, ordinal), out)
     return _FIELD.sub(lambda m: front_side if m.group(1) == "FrontSide" else fields.get(m.group(1).strip(), ""), out)
 
 
@@ -68,21 +80,36 @@ def _slug(topic_id: str) -> str:
 SITE_CSS = """
 body { margin: 0; font-family: -apple-system, "Segoe UI", Roboto, Arial, sans-serif; background: #f3f4f6; }
 body.nightMode { background: #121212; color: #e8e8e8; }
+a { color: #0b57a4; }
+.nightMode a { color: #8ab4f8; }
+.nightMode a:visited { color: #c9a7f5; }
 header { padding: 0.8em 1em; background: #1f6fb4; color: white; display: flex; gap: 1em; align-items: center; flex-wrap: wrap; }
-header a { color: white; }
+header a, .nightMode header a { color: white; }
 header h1 { font-size: 1.2em; margin: 0; }
 main { max-width: 70em; margin: 0 auto; padding: 1em; }
-#search { font-size: 1em; padding: 0.4em; width: min(30em, 90vw); }
+#search { font-size: 1em; padding: 0.4em; width: min(30em, 90vw); box-sizing: border-box; }
 .area h2 { margin-bottom: 0.3em; }
-table.topics { border-collapse: collapse; width: 100%; display: block; overflow-x: auto; }
-table.topics td, table.topics th { padding: 0.25em 0.6em; border-bottom: 1px solid #ccc; text-align: right; }
-table.topics td:first-child, table.topics th:first-child { text-align: left; }
+table.topics { border-collapse: collapse; width: 100%; }
+table.topics td, table.topics th { padding: 0.25em 0.4em; border-bottom: 1px solid #ccc; text-align: right; }
+.nightMode table.topics td, .nightMode table.topics th { border-bottom-color: #444; }
+table.topics td:first-child, table.topics th:first-child { text-align: left; overflow-wrap: anywhere; }
+table.topics small { display: block; color: #6b6b6b; }
+.nightMode table.topics small { color: #a8a8a8; }
+table.topics .short { display: none; }
+@media (max-width: 520px) {
+  table.topics { font-size: 0.9em; }
+  table.topics .long { display: none; }
+  table.topics .short { display: inline; }
+}
 .note { background: white; border-radius: 8px; margin: 1em 0; padding: 0.6em; box-shadow: 0 1px 3px rgba(0,0,0,.15); }
 .nightMode .note { background: #1e1e1e; }
-.note .meta { font-size: 0.8em; color: #777; margin-bottom: 0.4em; }
-.sides { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22em), 1fr)); gap: 0.8em; }
+.note .meta { font-size: 0.8em; color: #6b6b6b; margin-bottom: 0.4em; }
+.nightMode .note .meta { color: #a8a8a8; }
+.sides { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22em), 1fr)); gap: 0.8em; margin-bottom: 0.8em; }
 .side { border: 1px solid #ddd; border-radius: 6px; padding: 0.3em; min-width: 0; }
-.side h3 { font-size: 0.75em; text-transform: uppercase; color: #888; margin: 0.2em 0.4em; }
+.nightMode .side { border-color: #444; }
+.side h3 { font-size: 0.75em; text-transform: uppercase; color: #6b6b6b; margin: 0.2em 0.4em; }
+.nightMode .side h3 { color: #a8a8a8; }
 #results li { margin: 0.3em 0; }
 """
 
@@ -108,10 +135,21 @@ SEARCH_JS = """
   });
 })();
 (function () {
+  // night mode is remembered across pages (localStorage; ignored where storage is blocked)
+  var KEY = 'ankigen-night';
+  function stored() { try { return localStorage.getItem(KEY) === '1'; } catch (e) { return false; } }
+  function store(on) { try { localStorage.setItem(KEY, on ? '1' : '0'); } catch (e) { /* private mode */ } }
+  document.body.classList.toggle('nightMode', stored());
   var t = document.getElementById('night');
-  if (t) t.addEventListener('click', function () { document.body.classList.toggle('nightMode'); });
+  if (t) t.addEventListener('click', function () { store(document.body.classList.toggle('nightMode')); });
 })();
 """
+
+
+_HEADER = "<tr><th>topic</th>" + "".join(
+    f'<th title="{long}"><span class="long">{long}</span><span class="short">{short}</span></th>'
+    for long, short in (("concepts", "con."), ("clozes", "clz."), ("problems", "prob."), ("figures", "fig."))
+) + "</tr>"
 
 
 def _page(title: str, body: str, mathjax_src: str, depth: int) -> str:
@@ -132,22 +170,32 @@ def _page(title: str, body: str, mathjax_src: str, depth: int) -> str:
 """
 
 
+def _sides(front: str, back: str, label: str = "") -> str:
+    return (f'<div class="side"><h3 class="no-math">{label}front</h3><div class="card">{front}</div></div>'
+            f'<div class="side"><h3 class="no-math">{label}back</h3><div class="card">{back}</div></div>')
+
+
 def _note_html(note: FinalNote, templates: Path) -> str:
+    """Every card of the note, front and back: a cloze with N deletions makes N cards, as in Anki."""
     fields = dict(note.fields)
     fields = {k: v.replace('src="ankigen-', 'src="../media/ankigen-') for k, v in fields.items()}
     front_t = (templates / "anki" / f"{note.note_type}.front.html").read_text(encoding="utf-8")
     back_t = (templates / "anki" / f"{note.note_type}.back.html").read_text(encoding="utf-8")
-    front = render_card(front_t, fields, back=False)
-    back = render_card(back_t, fields, back=True, front_side=front)
-    back = back.replace('<details class="solution">', '<details class="solution" open>')
+    ordinals = cloze_ordinals(fields.get("Text", "")) if note.note_type == "cloze" else [1]
+    cards = []
+    for n in ordinals or [1]:
+        front = render_card(front_t, fields, back=False, ordinal=n)
+        back = render_card(back_t, fields, back=True, front_side=front, ordinal=n)
+        back = back.replace('<details class="solution">', '<details class="solution" open>')
+        label = f"card {n} · " if len(ordinals) > 1 else ""
+        cards.append(f'<div class="sides">{_sides(front, back, label)}</div>')
     anchor = f"{note.item_id}--{note.slot}"
     kind = {"concept": "concept", "cloze": "cloze", "problem": "problem"}[note.note_type]
-    return (f'<section class="note" id="{anchor}" data-id="{note.item_id}">'
-            f'<div class="meta no-math">{kind} <b>{html.escape(note.item_id)}</b> · seed {note.seed}'
-            f' · variant {note.slot}</div><div class="sides">'
-            f'<div class="side"><h3 class="no-math">front</h3><div class="card">{front}</div></div>'
-            f'<div class="side"><h3 class="no-math">back</h3><div class="card">{back}</div></div>'
-            f'</div></section>')
+    count = f" · {len(ordinals)} cards" if len(ordinals) > 1 else ""
+    seed = f" · seed {note.seed} · variant {note.slot}" if note.note_type == "problem" else ""
+    return (f'<section class="note" id="{anchor}" data-id="{note.item_id}" data-cards="{len(cards)}">'
+            f'<div class="meta no-math">{kind} <b>{html.escape(note.item_id)}</b>{seed}{count}</div>'
+            + "".join(cards) + '</section>')
 
 
 def write_site(deck: BuiltDeck, library: Library, templates: Path, out_dir: Path,
@@ -207,8 +255,7 @@ def write_site(deck: BuiltDeck, library: Library, templates: Path, out_dir: Path
         for a in library.areas:
             if a.id in area_rows:
                 body.append(f'<div class="area"><h2>{html.escape(a.title)}</h2><table class="topics">'
-                            '<tr><th>topic</th><th>concepts</th><th>clozes</th><th>problems</th>'
-                            '<th>figures</th></tr>' + "".join(area_rows[a.id]) + "</table></div>")
+                            + _HEADER + "".join(area_rows[a.id]) + "</table></div>")
         (tmp / "index.html").write_text(_page(f"{deck.recipe.name}: {len(deck.notes)} notes",
                                               "".join(body), mj_index, 0), encoding="utf-8")
         (tmp / "search-index.js").write_text("window.ANKIGEN_INDEX = " + json.dumps(index_entries) + ";")

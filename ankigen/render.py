@@ -131,16 +131,14 @@ def _lines(text: str) -> str:
     return "".join(f"<p>{p}</p>" for p in parts)
 
 
-def deck_name(root: str, area_title: str, topic_title: str) -> str:
-    return f"{root}::{area_title}::{topic_title}"
-
-
 @lru_cache(maxsize=8)
 def _footer_template(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
 def footer(templates: Path, item_id: str, seed: int | None, slot: int) -> str:
+    """The Source field. Concepts and clozes pass seed=None: they do not depend on it, and a
+    seed in their footer would change every note at each regeneration."""
     text = _footer_template(templates / "fields" / "source.html")
     return render_text(text, {"id": item_id, "seed": seed, "slot": slot})
 
@@ -154,7 +152,7 @@ def _tags(topic_id: str, kind: str, extra: tuple[str, ...]) -> tuple[str, ...]:
 
 def render_concept(concept: Concept, deck: str, seed: int, templates: Path,
                    figure_args: tuple[tuple[str, Any], ...] = ()) -> RenderedNote:
-    src = footer(templates, concept.id, seed, 0)
+    src = footer(templates, concept.id, None, 0)
     fig = None
     if concept.figure is not None:
         fig = FigureRequest(concept.figure.kind, figure_args,
