@@ -12,6 +12,7 @@ import json
 import math
 import random
 import re
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -226,7 +227,7 @@ def _sp() -> Any:
 def _plain_printer() -> Any:
     from sympy.printing.str import StrPrinter
 
-    class Plain(StrPrinter):  # type: ignore[misc]
+    class Plain(StrPrinter):
         def _print_Exp1(self, expr: Any) -> str:
             return "e"
 
@@ -344,7 +345,7 @@ def _points(value: Any, others: list[Any], names: list[str], seed: int,
 
 
 def spec_for(value: Any, *, name: str = "", label: str = "", kind: str | None = None,
-             variables: list[str] | None = None, mistakes: list[tuple[Any, str]] = (),  # type: ignore[assignment]
+             variables: list[str] | None = None, mistakes: Sequence[tuple[Any, str]] = (),
              seed: int = 0, n_points: int = N_POINTS, rtol: float | None = None,
              atol: float | None = None, sig: int | None = None,
              close_rtol: float | None = None) -> dict[str, Any]:
