@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from ankigen.answerparse import AnswerError, evaluate, normalise, parse
@@ -123,7 +123,7 @@ def _python_value(text: str, names: list[str], env: dict[str, float]):
     return v if isinstance(v, float) and math.isfinite(v) and abs(v) < 1e12 else None
 
 
-DELTAS = st.sampled_from([0.0, 0.0, 1e-9, 1e-7, 3e-6, 1e-3, 0.015, 0.05, 1.0, -2.0])
+DELTAS = st.sampled_from([0.0, 0.0, 1e-9, 1e-7, 3e-6, 1e-3, 0.015, 0.03, 0.05, 0.15, 1.0, -2.0])
 TOL = st.fixed_dictionaries({"rtol": st.sampled_from([1e-6, 1e-3]), "atol": st.sampled_from([1e-9, 0.01]),
                              "sig": st.sampled_from([None, None, 1, 2, 3, 5]),
                              "close_rtol": st.sampled_from([0.02, 0.1])})
@@ -172,7 +172,7 @@ def expr_case(draw):
 CASES = st.lists(st.one_of(number_case(), list_case(), expr_case()), min_size=25, max_size=50)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(CASES)
 def test_js_judge_equals_python_reference(cases):
     SEEN.update(assert_same(cases))
@@ -193,7 +193,7 @@ def test_generated_batches_reached_every_verdict():
 x, y = sp.symbols("x y")
 CORPUS = [
     (spec_for(sp.Rational(1, 2), mistakes=[(2, "doubled")]),
-     ["1/2", "0.50", " .5", "5e-1", "０.５", "0。5", "½", "−0.5", "0.505", "2", "0.6", "", "foo", "sin 2",
+     ["1/2", "0.50", " .5", "5e-1", "0.515", "0.485", "０.５", "0。5", "½", "−0.5", "0.505", "2", "0.6", "", "foo", "sin 2",
       "(1,2", "1//2", "((", "[]", "2 $", "😀", "1" * 301, "(" * 45 + "1" + ")" * 45, "1/0", "0/0", "1e999",
       "(1,2)+1", "(1, 2)", "0,5", "2**-1", "√(1/4)", "(-8)^(1/3)", "0^-1", "(-0)^-1", "1^(1/0)",
       "(-10)^309", "10^309", "exp(1000)", "sin(1/0)", "log(0)", "sqrt(-0)"]),
