@@ -47,7 +47,9 @@ def front_html(item: str = ITEM, variants=VARIANTS, form: bool = False) -> str:
             f'<div id="ankigen-practice" data-item="{html.escape(item)}"></div>'
             f'<script type="application/json" id="ankigen-check">{check_json(variants)}</script>'
             f"<script>{JS}</script></div>")
-    return f'<form action="{ORIGIN}/submitted.html">{card}</form>' if form else card
+    # the harness records a submission (and stops it, so that the test can see the flag)
+    submit = "document.body.setAttribute('data-submitted', '1'); return false;"
+    return f'<form action="{ORIGIN}/submitted.html" onsubmit="{submit}">{card}</form>' if form else card
 
 
 def back_html(item: str = ITEM, variants=VARIANTS) -> str:
@@ -197,12 +199,16 @@ def test_ankidroid_reload_between_front_and_back(browser):
 
 def test_return_in_a_form_keeps_the_text(browser):
     one = [{"answers": [spec_for(7, name="n", label="count")]}]
-    c = Client(browser, {"/front.html": page_html(front_html("one", one, form=True)),
+    spy = ("<script>document.addEventListener('keydown', function (e) { if (e.key === 'Enter')"
+           " document.body.setAttribute('data-enter-prevented', String(e.defaultPrevented)); });</script>")
+    c = Client(browser, {"/front.html": page_html(front_html("one", one, form=True) + spy),
                          "/submitted.html": page_html("submitted")})
     try:
         c.goto("/front.html")
         _type_answers(c.page, ["7"])
         assert c.page.url == ORIGIN + "/front.html"
+        assert c.page.evaluate("document.body.getAttribute('data-submitted')") is None
+        assert c.page.evaluate("document.body.getAttribute('data-enter-prevented')") == "true"
         assert c.errors == []
     finally:
         c.close()
