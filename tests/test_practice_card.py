@@ -248,3 +248,45 @@ def test_without_javascript_the_card_is_self_graded(browser):
         assert c.page.locator(".ankigen-result").count() == 0
     finally:
         c.close()
+
+
+MATHJAX = Path(os.environ.get("ANKIGEN_TEST_MATHJAX") or
+               Path(__file__).resolve().parent / "mathjax" / "node_modules" / "mathjax" / "es5" / "tex-chtml.js")
+
+
+def test_labels_typeset_with_real_mathjax(browser):
+    """A label's \\( \\) is typeset by the card's MathJax, on the front and on the back."""
+    if not MATHJAX.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("MathJax is required (CI=true): npm ci --prefix tests/mathjax")
+        pytest.skip("needs `npm ci --prefix tests/mathjax`")
+    head = ("<script>window.MathJax = {tex: {inlineMath: [['\\\\(', '\\\\)']]}};</script>"
+            f"<script src='{ORIGIN}/mathjax.js'></script>")
+    pages = {"/front.html": page_html(head + front_html()), "/back.html": page_html(head + back_html())}
+    c = Client(browser, pages)
+    root = MATHJAX.parent.resolve()
+
+    def serve(route):  # MathJax and its fonts from the local copy, the card pages as usual
+        path = route.request.url.removeprefix(ORIGIN)
+        local = (root / path.removeprefix("/")).resolve()
+        if path == "/mathjax.js":
+            route.fulfill(status=200, content_type="text/javascript", body=MATHJAX.read_bytes())
+        elif path.startswith("/output/") and local.is_file() and root in local.parents:
+            route.fulfill(status=200, body=local.read_bytes())
+        else:
+            c._serve(route)
+
+    c.ctx.unroute("**/*")
+    c.ctx.route("**/*", serve)
+    try:
+        c.goto("/front.html")
+        c.page.wait_for_selector("label mjx-container", timeout=30000)
+        k = _variant(c.page)
+        _type_answers(c.page, list(ANSWERS[k][:2]))
+        c.goto("/back.html")
+        c.page.wait_for_selector(".ankigen-result .ankigen-label mjx-container", timeout=30000)
+        assert _results(c.page)[:2] == (["correct", "correct"], "Good")
+        assert "\\(" not in c.page.inner_text("#ankigen-feedback")
+        assert c.errors == []
+    finally:
+        c.close()

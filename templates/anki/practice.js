@@ -388,6 +388,17 @@
     return e;
   }
 
+  /* Labels may hold \( \): typeset them, serialised on MathJax's own promise chain
+   * (Anki typesets the card after its scripts; AnkiDroid's MathJax may start before us). */
+  function typeset(node) {
+    var mj = root && root.MathJax;
+    if (!mj || !mj.startup || !mj.startup.promise || node.textContent.indexOf("\\(") < 0) return;
+    try {
+      mj.startup.promise = mj.startup.promise.then(function () { return mj.typesetPromise([node]); })
+        .catch(function () { /* leave the text */ });
+    } catch (e) { /* leave the text */ }
+  }
+
   function front(doc, host, variant, key) {
     forgetAll();
     var inputs = [], box = el(doc, "div", "ankigen-boxes");
@@ -414,6 +425,7 @@
     });
     host.textContent = "";
     host.appendChild(box);
+    typeset(box);
   }
 
   function sayVerdict(r) {
@@ -446,10 +458,7 @@
     var g = el(doc, "div", "ankigen-grade ankigen-grade-" + result.grade, "Suggested grade: " + result.grade);
     g.setAttribute("data-grade", result.grade);
     feedback.appendChild(g);
-    var mj = root && root.MathJax;
-    if (mj && typeof mj.typesetPromise === "function") {
-      try { mj.typesetPromise([feedback]).catch(function () {}); } catch (e) { /* leave the text */ }
-    }
+    typeset(feedback);
   }
 
   function init(doc) {
