@@ -163,8 +163,8 @@ def test_significant_figures():
 
 def test_close_versus_wrong_and_atol():
     ten = spec_for(10)
-    assert [verdict(ten, t) for t in ["10.000001", "10.1", "9.85", "10.3", "7"]] == \
-        ["correct", "close", "close", "wrong", "wrong"]
+    assert [verdict(ten, t) for t in ["10.000001", "10.00005", "10.1", "9.85", "10.3", "7"]] == \
+        ["correct", "close", "close", "close", "wrong", "wrong"]
     zero = spec_for(0)
     assert [verdict(zero, t) for t in ["0", "-0", "1e-10", "0.001"]] == \
         ["correct", "correct", "correct", "wrong"]
