@@ -12,6 +12,8 @@ import math
 
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ankigen.answerparse import MAX_DEPTH, normalise
 from ankigen.answers import (
@@ -255,3 +257,24 @@ def test_forms_and_variant_index_and_json():
     text = check_json([{"answers": [{**HALF, "label": "</script><b>"}]}])
     assert "<" not in text and ">" not in text
     assert json.loads(text)["variants"][0]["answers"][0]["label"] == "</script><b>"
+
+
+RATIONALS = st.tuples(st.integers(-999, 999), st.integers(1, 99)).map(lambda t: sp.Rational(*t))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(RATIONALS, min_size=1, max_size=3), st.sampled_from(["number", "vector", "set"]))
+def test_exact_values_typed_back_in_several_forms(values, kind):
+    """The spec's own text, 12 significant digits and fractions are correct; 3% off is not."""
+    values = values[:1] if kind == "number" else values
+    value = values[0] if kind == "number" else (sp.Matrix(values) if kind == "vector" else values)
+    entry = spec_for(value)
+    assert entry["kind"] == kind
+    forms = [entry["text"], ", ".join(f"{float(v):.12g}" for v in values),
+             "(" + ", ".join(f"{v.p}/{v.q}" for v in values) + ")"]
+    if kind == "set":
+        forms.append("{" + ", ".join(str(v).replace("-", "−") for v in reversed(values)) + "}")
+    for typed in forms:
+        assert verdict(entry, typed) == "correct", typed
+    off = ", ".join(f"{float(v) * 1.03 + (0.03 if v == 0 else 0):.12g}" for v in values)
+    assert verdict(entry, off) != "correct"
