@@ -208,9 +208,9 @@ def variant_index(item_id: str, k: int, day: int) -> int:
     return (h + day) % k
 
 
-def check_json(variants: list[dict[str, Any]]) -> str:
-    """The Check field: JSON safe inside <script> ('<', '>' and '&' escaped)."""
-    text = json.dumps({"variants": variants}, allow_nan=False, ensure_ascii=False,
+def check_json(variants: list[dict[str, Any]], item: str = "") -> str:
+    """The Check field: JSON safe inside <script> ('<', '>' and '&' escaped); `item` keys storage."""
+    text = json.dumps({"item": item, "variants": variants}, allow_nan=False, ensure_ascii=False,
                       separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 

@@ -257,6 +257,7 @@ def test_forms_and_variant_index_and_json():
     text = check_json([{"answers": [{**HALF, "label": "</script><b>"}]}])
     assert "<" not in text and ">" not in text
     assert json.loads(text)["variants"][0]["answers"][0]["label"] == "</script><b>"
+    assert json.loads(check_json([], item="eigen-2x2")) == {"item": "eigen-2x2", "variants": []}
 
 
 RATIONALS = st.tuples(st.integers(-999, 999), st.integers(1, 99)).map(lambda t: sp.Rational(*t))

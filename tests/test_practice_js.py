@@ -26,6 +26,7 @@ from ankigen.answerparse import AnswerError, evaluate, normalise, parse
 from ankigen.answers import judge, spec_for, variant_index
 
 JS = Path(__file__).resolve().parent.parent / "templates" / "anki" / "practice.js"
+CSS = JS.with_name("practice.css")
 NODE = shutil.which("node")
 RUNNER = """
 const P = require(process.argv[1]);
@@ -222,7 +223,11 @@ def test_variant_pick_agrees():
 
 
 def test_script_is_self_contained():
-    text = re.sub(r"/\*.*?\*/", "", JS.read_text(), flags=re.S)
+    raw = JS.read_text()
+    for banned in ("</script", "<!--", "<script", "{{", "}}"):  # inlined in an Anki template
+        assert banned not in raw.lower(), banned
+    assert "{{" not in CSS.read_text() and "}}" not in CSS.read_text()
+    text = re.sub(r"/\*.*?\*/", "", raw, flags=re.S)
     for banned in ("eval(", "new Function", "Function(", "http:", "https:", "fetch(", "XMLHttpRequest",
                    "import(", "innerHTML", "document.write", "setTimeout("):
         assert banned not in text, banned

@@ -1,7 +1,14 @@
 /* ankigen practice: answer boxes on a problem card's front, verdicts on its back.
  * The judge mirrors ankigen/answers.py + answerparse.py (the Python reference):
  * keep both in step (tests/test_practice_js.py compares them). Plain ES2017,
- * no eval, no new Function, no network. Everything lives in window.ankigenPractice. */
+ * no eval, no new Function, no network. Everything lives in window.ankigenPractice.
+ *
+ * Card contract. Front: <div id="ankigen-practice" [data-item="id"] [data-variant="k"]></div>,
+ * a JSON script element with id "ankigen-check" holding {"item": id, "variants": [spec, ...]}
+ * (ankigen.answers.check_json), and this script. Back: the front side, then a div with id
+ * "ankigen-feedback" (its presence marks the back). Variant k = data-variant, else (FNV-1a(item) + local day) mod K (variantIndex).
+ * Typed text is kept under "ankigen:<item>:<k>:<day>" in sessionStorage and in memory; a front
+ * forgets every earlier answer. Without JavaScript nothing here runs: no box, a self-graded card. */
 (function (root) {
   "use strict";
   var MAX_CHARS = 300, MAX_DEPTH = 40;
