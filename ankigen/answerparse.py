@@ -1,6 +1,6 @@
 """Reading what a learner typed: normalise, tokenise, parse and evaluate, with no eval.
 
-This is the Python reference of the parser in templates/anki/practice.js; the two
+This is the Python reference of the reader in templates/anki/practice.js; the two
 must agree on every input (tests/test_practice_js.py compares them). A parse gives a
 small tuple tree; evaluating it gives a float or a `("list", bracket, items)` tuple.
 IEEE semantics are kept explicitly (1/0 = inf, sqrt(-1) = nan) so that Python and

@@ -24,9 +24,11 @@ from ankigen.answers import (
     judge,
     judge_all,
     overrides_for_form,
+    perturbed_forms,
     plain,
     round_sig,
     spec_for,
+    typed_forms,
     variant_index,
 )
 
@@ -279,3 +281,20 @@ def test_exact_values_typed_back_in_several_forms(values, kind):
         assert verdict(entry, typed) == "correct", typed
     off = ", ".join(f"{float(v) * 1.03 + (0.03 if v == 0 else 0):.12g}" for v in values)
     assert verdict(entry, off) != "correct"
+
+
+FORM_VALUES = [sp.Rational(-7, 3), sp.sqrt(2) / 2, sp.Integer(0), sp.Matrix([1, sp.Rational(-1, 2)]),
+               sp.Matrix([[1, 2], [sp.pi, -4]]), [sp.Rational(5, 2), -1, 0], 2 * x + 1,
+               sp.exp(-x) * sp.sin(y), sp.log(x) / x, sp.Matrix([2 * x, -y])]
+
+
+@pytest.mark.parametrize("value", FORM_VALUES, ids=[str(v) for v in FORM_VALUES])
+def test_typed_and_perturbed_forms(value):
+    """The helpers the full-build differential test uses: all forms correct, perturbed ones not."""
+    entry = spec_for(value, sig=3 if value == sp.sqrt(2) / 2 else None)
+    forms = typed_forms(entry)
+    assert len(forms) == 5
+    for typed in forms:
+        assert verdict(entry, typed) == "correct", typed
+    for typed in perturbed_forms(entry):
+        assert verdict(entry, typed) in ("wrong", "mistake"), typed

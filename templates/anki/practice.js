@@ -1,5 +1,5 @@
 /* ankigen practice: answer boxes on a problem card's front, verdicts on its back.
- * The judge mirrors ankigen/answers.py + answerparse.py (the Python reference):
+ * The judge mirrors ankigen/answerjudge.py + answerparse.py (the Python reference):
  * keep both in step (tests/test_practice_js.py compares them). Plain ES2017,
  * no eval, no new Function, no network. Everything lives in window.ankigenPractice.
  *
