@@ -290,3 +290,59 @@ def test_labels_typeset_with_real_mathjax(browser):
         assert c.errors == []
     finally:
         c.close()
+
+
+def _rendered_by_anki(tmp_path) -> tuple[str, str]:
+    """question() and answer() of a card whose note type inlines practice.js, from the real anki."""
+    try:
+        from anki.collection import Collection
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the anki package is required (CI=true)")
+        pytest.skip("needs the anki package")
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        mm = col.models
+        m = mm.new("ankigen practice test")
+        for name in ("Question", "Check", "Answer"):
+            mm.add_field(m, mm.new_field(name))
+        t = mm.new_template("Card 1")
+        t["qfmt"] = ('<div class="prompt">{{Question}}</div><div id="ankigen-practice"></div>'
+                     '<script type="application/json" id="ankigen-check">{{Check}}</script>'
+                     f"<script>{JS}</script>")
+        t["afmt"] = ('{{FrontSide}}<hr id="answer"><div id="ankigen-feedback"></div>'
+                     '<div class="answer">{{Answer}}</div>')
+        mm.add_template(m, t)
+        m["css"] = CSS
+        mm.add(m)
+        note = col.new_note(m)
+        note["Question"] = "Compute the probability."
+        note["Check"] = check_json(VARIANTS, item=ITEM)
+        note["Answer"] = "The answer is shown here."
+        col.add_note(note, col.decks.id("practice"))
+        card = note.cards()[0]
+        return card.question(), card.answer()
+    finally:
+        col.close()
+
+
+def test_card_as_anki_renders_it(browser, tmp_path):
+    """The real anki template engine keeps the script working: desktop and AnkiDroid flips."""
+    question, answer = _rendered_by_anki(tmp_path)
+    assert question.count('id="ankigen-check"') == answer.count('id="ankigen-check"') == 1
+    c = Client(browser, {"/reviewer.html": REVIEWER, "/front.html": page_html(question),
+                         "/back.html": page_html(answer)})
+    try:
+        c.goto("/reviewer.html")
+        c.page.evaluate("h => setQA(h)", question)
+        k = _variant(c.page)
+        _type_answers(c.page, [ANSWERS[k][2], ANSWERS[k][1]])
+        c.page.evaluate("h => setQA(h)", answer)
+        assert _results(c.page)[:2] == (["mistake", "correct"], "Again")
+        c.goto("/front.html")
+        _type_answers(c.page, [ANSWERS[k][0], ANSWERS[k][3]])
+        c.goto("/back.html")
+        assert _results(c.page)[:2] == (["correct", "close"], "Hard")
+        assert c.errors == []
+    finally:
+        c.close()
