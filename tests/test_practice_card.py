@@ -250,8 +250,7 @@ def test_without_javascript_the_card_is_self_graded(browser):
         c.close()
 
 
-MATHJAX = Path(os.environ.get("ANKIGEN_TEST_MATHJAX") or
-               Path(__file__).resolve().parent / "mathjax" / "node_modules" / "mathjax" / "es5" / "tex-chtml.js")
+MATHJAX = Path(__file__).resolve().parent / "mathjax" / "node_modules" / "mathjax" / "es5" / "tex-chtml.js"
 
 
 def test_labels_typeset_with_real_mathjax(browser):
