@@ -43,7 +43,8 @@ CONCEPT_KEYS = {"id": True, "front": False, "back": False, "cloze": False, "extr
 PROBLEM_KEYS = {"id": True, "title": False, "symbols": False, "params": True, "constraints": False,
                 "derived": False, "given": False, "question": True, "answer": True,
                 "solution": True, "figure": False, "check": True, "tags": False,
-                "form": False, "defines": False, "small": False, "degenerate": False}
+                "form": False, "defines": False, "small": False, "degenerate": False,
+                "answers": False, "mistakes": False}
 FIGURE_KEYS = {"kind": True, "args": False, "side": False, "alt": False}
 CHECK_KEYS = {"shown": True, "expect": True, "tol": False, "in": False}
 CHECK_FIELDS = ("answer", "solution")
@@ -571,6 +572,10 @@ def _load_problem(ctx: _Ctx, m: Map, topic: str) -> Problem | None:
     title = _text(ctx, m, "title") or ""
     form = _text(ctx, m, "form") or ""
     degenerate = _degenerate(ctx, m, known | derived_names, exact_fns)
+    from ankigen import load_practice
+
+    boxes = load_practice.answer_boxes(ctx, m, checks)
+    wrong = load_practice.mistakes(ctx, m, boxes, known | derived_names, exact_fns)
     return Problem(
         id=m["id"], topic=topic, title=title, symbols=tuple(symbols), params=tuple(params),
         constraints=tuple(constraints), derived=tuple(derived), given=tuple(given),
@@ -578,6 +583,7 @@ def _load_problem(ctx: _Ctx, m: Map, topic: str) -> Problem | None:
         figure=figure, checks=tuple(checks), tags=_tags(ctx, m), loc=ctx.loc(m.pos),
         digest=_digest(m), form=form.strip(), defines=_defines(ctx, m),
         small=(_text(ctx, m, "small") or "").strip(), degenerate=degenerate,
+        answers=boxes, mistakes=wrong,
     )
 
 

@@ -77,6 +77,29 @@ class CheckItem:
 
 
 @dataclass(frozen=True)
+class AnswerBox:
+    """One answer box of a problem card: the value it judges and declared overrides."""
+
+    name: str
+    label: str = ""
+    kind: str = ""  # "" = the default for the value's type
+    rtol: float | None = None
+    atol: float | None = None
+    sig: int | None = None
+    close_rtol: float | None = None
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A usual wrong answer (exact expression over the problem's names) and what to say."""
+
+    answer: str
+    value: Expr
+    message: str
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class Problem:
     id: str
     topic: str
@@ -98,6 +121,8 @@ class Problem:
     defines: tuple[str, ...] = ()  # symbols the card's own text defines (for the symbol lint)
     small: str = ""  # why this problem has few distinct variants (exempts it from the variety rule)
     degenerate: tuple[tuple[Expr, Loc], ...] = ()  # tolerated degenerate cases, rare by `check`
+    answers: tuple[AnswerBox, ...] = ()  # one per value the answer shows
+    mistakes: tuple[Mistake, ...] = ()
 
 
 @dataclass(frozen=True)
