@@ -40,7 +40,7 @@ def test_every_problem_verifies_for_50_seeds(problem):
     for seed in SEEDS:
         solved = solve(problem, sample(problem, seed, 0))
         card_answer = render.answer_html(solved)
-        result = verify(solved, card_answer)
+        result = verify(solved, card_answer, render.solution_html(solved))
         assert len(result.results) == len(problem.checks) >= 1
         assert all(r.ok for r in result.results)
         checked += len(result.results)
@@ -61,7 +61,7 @@ def test_swapped_answer_is_caught(problem):
     else:
         pytest.skip("problem has fewer than 2 distinct answers in 60 seeds")
     with pytest.raises(UserError) as err:
-        verify(base, render.answer_html(other))
+        verify(base, render.answer_html(other), render.solution_html(base))
     assert "answer does not show" in str(err.value)
 
 
@@ -76,7 +76,7 @@ def test_perturbed_check_is_caught(problem):
         mutated = dataclasses.replace(problem, checks=(bumped, *problem.checks[1:]))
         solved = solve(mutated, sample(mutated, 1, 0))
         with pytest.raises(UserError) as err:
-            verify(solved, render.answer_html(solved))
+            verify(solved, render.answer_html(solved), render.solution_html(solved))
         messages.append(str(err.value))
     assert any("check failed for seed 1" in m for m in messages), messages
 
