@@ -188,6 +188,25 @@ class Driver:
         QTimer.singleShot(POLL_MS, self.poll)
 
     def on_checked(self, found: Any) -> None:
+        self.found = found
+        self.waited = 0
+        # the screenshot waits until the page has painted what was checked (two animation frames)
+        mw.reviewer.web.eval("window.__ankigenPainted = false; requestAnimationFrame(() => "
+                             "requestAnimationFrame(() => { window.__ankigenPainted = true; }));")
+        QTimer.singleShot(POLL_MS, self.poll_painted)
+
+    def poll_painted(self) -> None:
+        mw.reviewer.web.evalWithCallback("window.__ankigenPainted === true", self.on_painted)
+
+    def on_painted(self, painted: Any) -> None:
+        self.waited += POLL_MS
+        if not painted and self.waited < STEP_TIMEOUT_MS:
+            QTimer.singleShot(POLL_MS, self.poll_painted)
+            return
+        QTimer.singleShot(POLL_MS, self.record)
+
+    def record(self) -> None:
+        found = self.found
         mode, card, side = self.steps[self.index]
         entry = {"step": self.index, "mode": mode["name"], "card": card["label"], "kind": card.get("kind"),
                  "type": card.get("type"),
