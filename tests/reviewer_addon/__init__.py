@@ -142,7 +142,8 @@ class Driver:
     def _apply_mode(self, mode: dict[str, Any]) -> None:
         mw.set_theme(Theme.DARK if mode["night"] else Theme.LIGHT)
         width, height = mode.get("window", [1000, 800])
-        mw.setMinimumSize(0, 0)
+        for widget in (mw, mw.form.centralwidget, mw.toolbarWeb, mw.web, mw.bottomWeb):
+            widget.setMinimumWidth(0)  # let the window be as narrow as a phone
         mw.resize(width, height)
         mw.reviewer._initWeb()  # a fresh page in the new theme, as after a restart
         mw.reviewer.web.eval(f"_emulateMobile({json.dumps(bool(mode['mobile']))});")
