@@ -54,7 +54,8 @@ def findings(step: dict[str, Any], console: list[dict[str, Any]]) -> dict[str, l
         "raw": list(f["raw"]),
         "images": [i["src"] for i in f["images"] if not i["complete"] or i["w"] == 0],
         "scrollbar": [f"{s['el']} {s['tex']!r}: scrollbar {s['bar']}px, overhang {s['over']}px"
-                      for s in f["scroll"] if s["bar"] > 0 and not s["page"] and (s["inline"] or s["over"] <= TOL)],
+                      for s in f["scroll"] if s["bar"] > 0 and not s["page"] and (s["inline"] or s["over"] <= TOL)]
+        + [f"{s['el']}: a vertical scrollbar ({s['vbar']}px)" for s in f["scroll"] if s.get("vbar", 0) > 0],
         "wide": [f"{s['el']} {s['tex']!r}: {s['sw']}px in {s['cw']}px"
                  for s in f["scroll"] if s["over"] > TOL and not s["inline"] and not s["page"] and not wide_ok],
         "page": [f"the page scrolls sideways ({s['sw']}px in {s['cw']}px) because of {f['culprits']}"

@@ -46,9 +46,11 @@ CHECK_JS = r"""
     const bar = el === document.documentElement ? window.innerHeight - el.clientHeight
       : el.offsetHeight - el.clientHeight - parseFloat(cs.borderTopWidth) - parseFloat(cs.borderBottomWidth);
     const over = el.scrollWidth - el.clientWidth;
-    if (bar > 0 || over > tol) {
+    const vbar = page ? 0 : el.offsetWidth - el.clientWidth - parseFloat(cs.borderLeftWidth)
+                            - parseFloat(cs.borderRightWidth);
+    if (bar > 0 || vbar > 0 || over > tol) {
       scroll.push({el: label(el), inline: el.tagName === 'MJX-CONTAINER' && !el.hasAttribute('display'),
-                   page, bar, over, sw: el.scrollWidth, cw: el.clientWidth,
+                   page, bar, vbar, over, sw: el.scrollWidth, cw: el.clientWidth,
                    tex: (el.querySelector('mjx-assistive-mml') || el).textContent.slice(0, 80)});
     }
   }
