@@ -239,15 +239,15 @@ def _check_template(ctx: _Ctx, pos: tuple[int, int], text: str, key: str, known:
         return
     from jinja2 import nodes
 
-    for node in ast_.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
-        word = {nodes.Include: "include", nodes.Extends: "extends"}.get(type(node), "import")
+    for stmt in ast_.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        word = {nodes.Include: "include", nodes.Extends: "extends"}.get(type(stmt), "import")
         ctx.at(pos, f"template in {key} uses '<% {word} %>', which is not allowed",
                "each text stands alone: write it out, or compute values under derived")
         return
-    for node in ast_.find_all(nodes.Filter):
-        if node.name not in env.filters:
-            ctx.at(pos, f"unknown filter '|{node.name}' in {key}",
-                   E.suggest(node.name, sorted(env.filters))
+    for flt in ast_.find_all(nodes.Filter):
+        if flt.name not in env.filters:
+            ctx.at(pos, f"unknown filter '|{flt.name}' in {key}",
+                   E.suggest(flt.name, sorted(env.filters))
                    or f"filters: {', '.join(sorted(env.filters))}")
             return
     for node in ast_.find_all((nodes.Getattr, nodes.Getitem, nodes.Call)):

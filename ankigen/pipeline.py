@@ -64,8 +64,61 @@ def concept_note(library: Library, topic: Topic, concept: Concept, root: str, se
     deck = render.deck_name(root, area_title(library, topic.area), topic.title)
     args = draw.figure_args(concept.figure, {}, f"concept '{concept.id}'") if concept.figure else ()
     note = render.render_concept(concept, deck, seed, project.templates, args)
+    _check_fields(note.fields, _where(concept), seed, 0, latex=False)
     media = draw.draw_figure(note.figure, concept.figure.loc, figures) if note.figure and concept.figure else None
     return draw.attach(note, media), media
+
+
+def _where(item: Concept | Problem) -> dict[str, object]:
+    kind = "problem" if isinstance(item, Problem) else "concept"
+    return {"path": item.loc.path, "line": item.loc.line, "column": item.loc.column,
+            "item": f"{kind} '{item.id}'"}
+
+
+def _check_fields(fields: tuple[tuple[str, str], ...], where: dict[str, object], seed: int, slot: int,
+                  latex: bool = True) -> None:
+    """Final fields: at most 64 KB each, balanced LaTeX, only allowed TeX commands."""
+    from ankigen.render import MAX_FIELD
+    from ankigen.texsafe import field_problems
+    from ankigen.texutil import latex_problems
+
+    for name, html in fields:
+        if len(html) > MAX_FIELD:
+            raise UserError([Issue(f"rendered {name} is longer than {MAX_FIELD // 1024} KB "
+                                   f"(seed {seed}, slot {slot})", hint="show fewer or shorter values",
+                                   **where)])  # type: ignore[arg-type]
+        for msg in latex_problems(html) if latex else ():
+            raise UserError([Issue(f"rendered {name} has {msg} (seed {seed}, slot {slot})",
+                                   hint="check the template and the values it shows",
+                                   **where)])  # type: ignore[arg-type]
+        for msg, hint in field_problems(html) if name != "Source" else ():
+            raise UserError([Issue(f"rendered {name}: {msg} (seed {seed}, slot {slot})", hint=hint,
+                                   **where)])  # type: ignore[arg-type]
+
+
+@contextmanager
+def item_limit(item: Concept | Problem, seed: int, slot: int) -> Iterator[None]:
+    """All the work of one item's note under one time limit; running out of memory is its error too."""
+    from ankigen.limits import time_limit, variant_seconds
+
+    seconds = variant_seconds()
+    what = "variant" if isinstance(item, Problem) else "note"
+
+    def expired() -> UserError:
+        return UserError([Issue(f"computing the {what} took longer than {seconds:g} s "
+                                f"(seed {seed}, slot {slot}); stopped",
+                                hint="make the derivation cheaper, e.g. build the answer by construction "
+                                     "instead of simplify/solve/integrate",
+                                **_where(item))])  # type: ignore[arg-type]
+
+    try:
+        with time_limit(seconds, expired):
+            yield
+    except (MemoryError, RecursionError) as e:
+        why = "ran out of memory" if isinstance(e, MemoryError) else "nested too deeply"
+        raise UserError([Issue(f"computing the {what} {why} (seed {seed}, slot {slot}); stopped",
+                               hint="use smaller sizes: fewer terms, smaller matrices and ranges",
+                               **_where(item))]) from None  # type: ignore[arg-type]
 
 
 def problem_note(library: Library, topic: Topic, problem: Problem, root: str, seed: int, slot: int,
@@ -75,8 +128,7 @@ def problem_note(library: Library, topic: Topic, problem: Problem, root: str, se
 
     verified = solve_and_verify(problem, seed, slot)
     solved = verified.solved
-    where = {"path": problem.loc.path, "line": problem.loc.line, "column": problem.loc.column,
-             "item": f"problem '{problem.id}'"}
+    where = _where(problem)
     deck = render.deck_name(root, area_title(library, topic.area), topic.title)
     args = draw.figure_args(problem.figure, solved.namespace(), f"problem '{problem.id}'") \
         if problem.figure else ()
@@ -85,37 +137,20 @@ def problem_note(library: Library, topic: Topic, problem: Problem, root: str, se
     except render.RenderError as e:
         raise UserError([Issue(f"{e.message} (seed {seed}, slot {slot})", hint=e.hint,
                                **where)]) from e  # type: ignore[arg-type]
-    for name, html in note.fields:
-        from ankigen.texutil import latex_problems
-
-        for msg in latex_problems(html):
-            raise UserError([Issue(f"rendered {name} has {msg} (seed {seed}, slot {slot})",
-                                   hint="check the template and the values it shows",
-                                   **where)])  # type: ignore[arg-type]
+    _check_fields(note.fields, where, seed, slot)
     media = draw.draw_figure(note.figure, problem.figure.loc, figures) if note.figure and problem.figure else None
     return draw.attach(note, media), media
 
 
 def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:
-    """sample → solve → verify one variant, under a time limit."""
+    """sample → solve → verify one variant, under the item's time limit."""
     from ankigen import render
-    from ankigen.limits import time_limit, variant_seconds
     from ankigen.sample import sample
     from ankigen.solve import solve
     from ankigen.verify import verify
 
-    where = {"path": problem.loc.path, "line": problem.loc.line, "column": problem.loc.column,
-             "item": f"problem '{problem.id}'"}
-    seconds = variant_seconds()
-
-    def expired() -> UserError:
-        return UserError([Issue(f"computing the variant took longer than {seconds:g} s "
-                                f"(seed {seed}, slot {slot}); stopped",
-                                hint="make the derivation cheaper, e.g. build the answer by construction "
-                                     "instead of simplify/solve/integrate",
-                                **where)])  # type: ignore[arg-type]
-
-    with time_limit(seconds, expired):
+    where = _where(problem)
+    with item_limit(problem, seed, slot):
         solved = solve(problem, sample(problem, seed, slot))
         try:
             answer = render.answer_html(solved)
@@ -149,12 +184,13 @@ def _run_job(index: int) -> tuple[int, FinalNote | None, Media | None, tuple[Iss
     job: Job = _WORKER["jobs"][index]  # type: ignore[index]
     figures: FigureStore | None = _WORKER.get("figures")  # type: ignore[assignment]
     try:
-        if isinstance(job.item, Concept):
-            note, media = concept_note(library, job.topic, job.item, recipe.name, recipe.seed, project,
-                                       figures)
-        else:
-            note, media = problem_note(library, job.topic, job.item, recipe.name, recipe.seed,
-                                       job.slot, project, figures)
+        with item_limit(job.item, recipe.seed, job.slot):
+            if isinstance(job.item, Concept):
+                note, media = concept_note(library, job.topic, job.item, recipe.name, recipe.seed,
+                                           project, figures)
+            else:
+                note, media = problem_note(library, job.topic, job.item, recipe.name, recipe.seed,
+                                           job.slot, project, figures)
     except UserError as e:
         return index, None, None, e.issues
     return index, note, media, ()
@@ -200,6 +236,9 @@ def _die_with_parent() -> None:
     """Pool initializer: on Linux, have the kernel stop a worker whose parent was killed."""
     import sys
 
+    from ankigen.limits import reset_in_child
+
+    reset_in_child()
     if sys.platform.startswith("linux"):
         import contextlib
         import ctypes
@@ -252,7 +291,7 @@ def generate(library: Library, recipe: Recipe, project: Project,
                    figures=store.figures() if store is not None else None)
     drawing = sum(jobs[i].item.figure is not None for i in pending) >= EAGER_FIGURES
     try:
-        with _long_lived(figures=drawing):
+        with _long_lived(figures=drawing), _build_limit():
             for i, outcome in _compute(jobs, pending, workers, recipe, progress).items():
                 results[i] = outcome
     finally:
@@ -278,6 +317,21 @@ def generate(library: Library, recipe: Recipe, project: Project,
 
 
 Outcome = tuple[FinalNote | None, Media | None, tuple[Issue, ...]]
+
+
+@contextmanager
+def _build_limit() -> Iterator[None]:
+    """The backstop: a whole build or check stops after ANKIGEN_BUILD_TIMEOUT seconds."""
+    from ankigen.limits import build_seconds, time_limit
+
+    seconds = build_seconds()
+
+    def expired() -> UserError:
+        return UserError([Issue(f"the run took longer than {seconds:g} s; stopped, nothing was written",
+                                hint="set ANKIGEN_BUILD_TIMEOUT to allow more, or build fewer topics")])
+
+    with time_limit(seconds, expired):
+        yield
 
 
 def _compute(jobs: list[Job], pending: list[int], workers: int, recipe: Recipe,
@@ -307,7 +361,7 @@ def _compute(jobs: list[Job], pending: list[int], workers: int, recipe: Recipe,
                 if progress:
                     progress(1)
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop(pool)
             raise
         pool.shutdown()
     else:
@@ -317,6 +371,17 @@ def _compute(jobs: list[Job], pending: list[int], workers: int, recipe: Recipe,
             if progress:
                 progress(1)
     return results
+
+
+def _stop(pool: object) -> None:
+    """Cancel what is queued and end the workers now (each is also bounded by its item limit)."""
+    import contextlib
+
+    processes = dict(getattr(pool, "_processes", None) or {})
+    pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[attr-defined]
+    for proc in processes.values():
+        with contextlib.suppress(Exception):
+            proc.terminate()
 
 
 def _can_fork() -> bool:
@@ -454,25 +519,34 @@ def _check_problem(index: int) -> tuple[int, int, str, tuple[str, ...], float]:
     checks = 0
     for s in seeds:
         try:
-            v = solve_and_verify(p, s, 0)
-            render.render_problem(v, "check", project.templates)
-            checks += len(v.results)
-            answers.add(render.answer_html(v.solved))
+            with item_limit(p, s, 0):
+                v = solve_and_verify(p, s, 0)
+                render.render_problem(v, "check", project.templates)
+                checks += len(v.results)
+                answers.add(render.answer_html(v.solved))
         except UserError as e:
             failures.extend(i.format() for i in e.issues)
         except render.RenderError as e:
             failures.append(Issue(f"{e.message} (seed {s}, slot 0)", path=p.loc.path,
                                   line=p.loc.line, column=p.loc.column,
                                   item=f"problem '{p.id}'", hint=e.hint).format())
-    return index, checks, "\x00".join(sorted(answers)), tuple(failures), acceptance_rate(p, seeds.start)
+    try:
+        with item_limit(p, seeds.start, -1):
+            rate = acceptance_rate(p, seeds.start)
+    except UserError as e:
+        failures.extend(i.format() for i in e.issues)
+        rate = 0.0
+    return index, checks, "\x00".join(sorted(answers)), tuple(failures), rate
 
 
 def _check_concept(index: int) -> tuple[int, int, tuple[str, ...]]:
     from ankigen.verify import check_identity
 
     c: Concept = _CHECK["concepts"][index]  # type: ignore[index]
+    seed: int = _CHECK["seeds"].start  # type: ignore[attr-defined]
     try:
-        return index, check_identity(c, _CHECK["seeds"].start), ()  # type: ignore[attr-defined]
+        with item_limit(c, seed, 0):
+            return index, check_identity(c, seed), ()
     except UserError as e:
         return index, -1, tuple(i.format() for i in e.issues)
 
@@ -509,19 +583,24 @@ def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, 
             progress(1)
 
     try:
-        with _long_lived(figures=False):
+        with _long_lived(figures=False), _build_limit():
             if n_workers > 1 and len(problems) + len(concepts) > 1 and _can_fork():
                 import multiprocessing
                 from concurrent.futures import ProcessPoolExecutor
 
-                with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"),
-                                         initializer=_die_with_parent) as pool:
+                pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"),
+                                           initializer=_die_with_parent)
+                try:
                     for _, n, failures in pool.map(_check_concept, range(len(concepts)), chunksize=8):
                         concept_done(n, failures)
                     for index, n, answers, failures, rate in pool.map(_check_problem, range(len(problems))):
                         results[index] = (n, answers, failures, rate)
                         if progress:
                             progress(1)
+                except BaseException:
+                    _stop(pool)
+                    raise
+                pool.shutdown()
             else:
                 for i in range(len(concepts)):
                     _, n, failures = _check_concept(i)
@@ -553,12 +632,14 @@ def show(item_id: str, seed: int | None = None, slot: int = 0, recipe_arg: str |
                 if slot != 0:
                     raise UserError([Issue(f"concept '{item_id}' has only slot 0",
                                            hint="omit --variant for concepts")])
-                return concept_note(library, topic, c, recipe.name, recipe.seed, project)
+                with item_limit(c, recipe.seed, 0):
+                    return concept_note(library, topic, c, recipe.name, recipe.seed, project)
         for p in topic.problems:
             if p.id == item_id:
                 if not 0 <= slot < 1000:
                     raise UserError([Issue(f"slot {slot} is out of range", hint="use 0 to 999")])
-                return problem_note(library, topic, p, recipe.name, recipe.seed, slot, project)
+                with item_limit(p, recipe.seed, slot):
+                    return problem_note(library, topic, p, recipe.name, recipe.seed, slot, project)
     ids = [c.id for t in library.topics for c in t.concepts] + \
         [p.id for t in library.topics for p in t.problems]
     from ankigen.expr import suggest

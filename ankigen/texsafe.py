@@ -12,7 +12,12 @@ from __future__ import annotations
 import re
 from html import unescape
 
-ALLOWED_COMMANDS = frozenset("""
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+ALLOWED_COMMANDS = _words("""
     And Arrowvert Bbb Bbbk Big Bigg Biggl Biggm Biggr Bigl Bigm Bigr Box Bumpeq Cap Cup Delta
     Diamond Doteq Downarrow Finv Game Gamma Huge Im Join LARGE LaTeX Lambda Large Leftarrow
     Leftrightarrow Lleftarrow Longleftarrow Longleftrightarrow Longrightarrow Lsh Omega Phi Pi
@@ -82,13 +87,13 @@ ALLOWED_COMMANDS = frozenset("""
     varsubsetneq varsubsetneqq varsupsetneq varsupsetneqq vartheta vartriangle vartriangleleft
     vartriangleright vcenter vdash vdots vec vee veebar vert vphantom wedge widehat widetilde wp
     wr xcancel xi xleftarrow xrightarrow yen zeta
-""".split())
+""")
 
-ALLOWED_ENVIRONMENTS = frozenset("""
+ALLOWED_ENVIRONMENTS = _words("""
     Bmatrix Vmatrix align align* alignat alignat* aligned alignedat array bmatrix cases eqnarray
     eqnarray* equation equation* flalign flalign* gather gather* gathered matrix multline
     multline* pmatrix smallmatrix split subarray vmatrix xalignat xalignat* xxalignat
-""".split())
+""")
 
 # Active content or macro definitions: named in the message so authors know why.
 FORBIDDEN = {
