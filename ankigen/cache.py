@@ -59,6 +59,13 @@ def templates_digest(templates: Path) -> str:
 
 class Cache:
     def __init__(self, folder: Path, templates: Path):
+        from ankigen.errors import Issue, UserError
+
+        for part in (folder, *folder.parents):
+            if part.exists() and not part.is_dir():
+                raise UserError([Issue(f"the cache folder {folder} cannot be used: {part} is a file",
+                                       hint="remove that file, pass --cache-dir another folder, "
+                                            "or build with --no-cache")])
         self.folder = folder
         self.base = hashlib.sha256(
             f"{FORMAT}|{environment_digest()}|{templates_digest(templates)}".encode()).hexdigest()
@@ -136,10 +143,21 @@ class Cache:
     # rebuild with nothing changed skips loading and validating the sources altogether.
 
     def manifest_key(self, sources: Path, recipe: object) -> str:
+        from ankigen.errors import Issue, UserError
+        from ankigen.yamlpos import MAX_BYTES
+
         h = hashlib.sha256(f"manifest|{self.base}|{recipe!r}".encode())
         for path in sorted(sources.rglob("*")):
             if path.is_file():
-                h.update(str(path.relative_to(sources)).encode() + b"\0" + path.read_bytes() + b"\0")
+                rel = str(path.relative_to(sources))
+                try:
+                    size = path.stat().st_size  # too large to be a source: loading refuses it anyway
+                    data = path.read_bytes() if size <= MAX_BYTES else f"{size}|{path.stat().st_mtime_ns}".encode()
+                except OSError as e:
+                    raise UserError([Issue(f"cannot read file: {e.strerror or e}",
+                                           path=str(Path(sources.name) / rel),
+                                           hint="check that the file exists and is readable")]) from e
+                h.update(rel.encode() + b"\0" + data + b"\0")
         return h.hexdigest()
 
     def get_manifest(self, key: str) -> list[tuple[FinalNote, Media | None]] | None:

@@ -676,12 +676,20 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
-def scan_library(root: Path) -> list[dict[str, Any]]:
-    """Topic files parsed as plain YAML only (fast: for listing); YAML errors are still reported."""
-    col = Collector()
+def _require_source_root(root: Path) -> None:
+    """Refuse a folder that is not a source tree before walking it (`--src /`)."""
     if not root.is_dir():
         raise UserError([Issue(f"source folder '{root}' does not exist",
                                hint="run from a project with cards_src/ or pass --src")])
+    if not (root / "areas.yaml").is_file():
+        raise UserError([Issue(f"'{root}' is not an ankigen source folder: it has no areas.yaml",
+                               hint="pass --src the cards_src folder of a project")])
+
+
+def scan_library(root: Path) -> list[dict[str, Any]]:
+    """Topic files parsed as plain YAML only (fast: for listing); YAML errors are still reported."""
+    col = Collector()
+    _require_source_root(root)
     areas = [a.id for a in _load_areas(root, col)]
     out = []
     for path in sorted(p for p in root.glob("*/*.yaml") if p.is_file()):
@@ -700,9 +708,7 @@ def scan_library(root: Path) -> list[dict[str, Any]]:
 def load_library(root: Path) -> Library:
     """Load every topic under `root` (a cards_src folder), or raise one UserError with all issues."""
     col = Collector()
-    if not root.is_dir():
-        raise UserError([Issue(f"source folder '{root}' does not exist",
-                               hint="run from a project with cards_src/ or pass --src")])
+    _require_source_root(root)
     areas = _load_areas(root, col)
     area_ids = [a.id for a in areas]
     topics: list[Topic] = []

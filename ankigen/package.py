@@ -25,6 +25,7 @@ FIELDS = {
     "problem": ["Question", "QuestionFigure", "Answer", "Solution", "AnswerFigure", "Source"],
     "cloze": ["Text", "Extra", "Figure", "Source"],
 }
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z, the last second a zip or an Anki id can hold
 MODEL_NAMES = {"concept": "ankigen concept", "problem": "ankigen problem", "cloze": "ankigen cloze"}
 
 
@@ -33,10 +34,15 @@ def build_timestamp() -> float:
     sde = os.environ.get("SOURCE_DATE_EPOCH")
     if sde:
         try:
-            return float(int(sde))
-        except ValueError as e:
-            raise UserError([Issue(f"SOURCE_DATE_EPOCH={sde!r} is not a whole number",
-                                   hint="set it to seconds since 1970, e.g. 1700000000")]) from e
+            value = int(sde) if len(sde) <= 20 else -1
+        except ValueError:
+            value = -1
+        if not 0 <= value <= MAX_EPOCH:
+            shown = sde if len(sde) <= 40 else sde[:39] + "…"
+            raise UserError([Issue(f"SOURCE_DATE_EPOCH={shown!r} is not a whole number of seconds "
+                                   f"from 0 to {MAX_EPOCH}",
+                                   hint="set it to seconds since 1970, e.g. 1700000000")])
+        return float(value)
     return time.time()
 
 
@@ -84,9 +90,10 @@ def write_package(deck: BuiltDeck, output: Path, templates: Path, timestamp: flo
         raise UserError([Issue(f"cannot write {output}: {e.strerror or e}",
                                hint="choose an output path in a writable folder")]) from e
     tmp = Path(tmp_name)
-    db_fd, db_name = tempfile.mkstemp(suffix=".anki2")
-    os.close(db_fd)
+    db_name = ""
     try:
+        db_fd, db_name = tempfile.mkstemp(suffix=".anki2")
+        os.close(db_fd)
         conn = sqlite3.connect(db_name)
         try:
             pkg.write_to_db(conn.cursor(), ts, itertools.count(int(ts * 1000)))
@@ -107,13 +114,15 @@ def write_package(deck: BuiltDeck, output: Path, templates: Path, timestamp: flo
                 put(str(i), m.data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, output)
-    except OSError as e:
+    except (OSError, sqlite3.Error) as e:
         tmp.unlink(missing_ok=True)
-        raise UserError([Issue(f"cannot write {output}: {e.strerror or e}",
-                               hint="check the folder exists, is writable and the disk has space")]) from e
+        raise UserError([Issue(f"cannot write {output}: {getattr(e, 'strerror', None) or e}",
+                               hint="check the folder exists, is writable and the disk (also "
+                                    "TMPDIR) has space; a file size limit (ulimit -f) also stops it")]) from e
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     finally:
-        Path(db_name).unlink(missing_ok=True)
+        if db_name:
+            Path(db_name).unlink(missing_ok=True)
     return output

@@ -433,11 +433,12 @@ def build(recipe_arg: str | None = None, topics: Sequence[str] = (), variants: i
           progress_factory: Callable[[int], Progress] | None = None, workers: int | None = None,
           use_cache: bool = True, cache_dir: Path | None = None) -> BuildResult:
     from ankigen.cache import Cache, default_dir
-    from ankigen.package import write_package
+    from ankigen.package import build_timestamp, write_package
 
     project = find_project(src)
     recipe, out = resolve_recipe(project, recipe_arg, topics, variants, seed, output)
     _check_output_path(out, project)
+    build_timestamp()  # a bad SOURCE_DATE_EPOCH is reported before the work, not after
     cache = Cache(cache_dir or default_dir(), project.templates) if use_cache else None
     manifest = cache.manifest_key(project.sources, recipe) if cache else None
     hits = cache.get_manifest(manifest) if cache and manifest else None
