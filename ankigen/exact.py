@@ -146,6 +146,16 @@ def _jacobian(fs: list[Any], xs: list[Any]) -> sp.Matrix:
     return sp.Matrix(fs).jacobian(xs)
 
 
+def _diag(*xs: Any) -> sp.Matrix:
+    entries = xs[0] if len(xs) == 1 and isinstance(xs[0], list) else xs
+    if len(entries) > MAX_MATRIX:
+        raise ExprError(f"diag(...) takes at most {MAX_MATRIX} entries, got {len(entries)}")
+    M = sp.diag(*entries)
+    if M.rows > MAX_MATRIX * 4 or M.cols > MAX_MATRIX * 4:
+        raise ExprError(f"matrices are limited to {MAX_MATRIX * 4}x{MAX_MATRIX * 4}")
+    return M
+
+
 def _factorial(n: Any) -> Any:
     return sp.factorial(require_size(n, MAX_FACTORIAL, "factorial argument"))
 
@@ -237,7 +247,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trace": lambda A: _mat(A, "trace").trace(), "rank": lambda A: _mat(A, "rank").rank(),
     "eye": lambda n: sp.eye(require_size(n, MAX_MATRIX, "matrix size")),
     "zeros": lambda m, n: sp.zeros(require_size(m, MAX_MATRIX, "rows"), require_size(n, MAX_MATRIX, "columns")),
-    "diag": lambda *xs: sp.diag(*(xs[0] if len(xs) == 1 and isinstance(xs[0], list) else xs)),
+    "diag": _diag,
     "eigenvalues": eigenvalues, "eigenvector": eigenvector,
     "dot": _dot, "norm": _norm, "hadamard": lambda A, B: _mat(A, "hadamard").multiply_elementwise(_mat(B, "hadamard")),
     "outer": lambda u, v: _vector(u) * _vector(v).T,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ankigen.bounds import check_fields, check_figure, item_limit, run_limit, stop_pool, where_of
 from ankigen.errors import Collector, Issue, UserError
 from ankigen.model import (
     BuiltDeck,
@@ -63,62 +64,12 @@ def concept_note(library: Library, topic: Topic, concept: Concept, root: str, se
 
     deck = render.deck_name(root, area_title(library, topic.area), topic.title)
     args = draw.figure_args(concept.figure, {}, f"concept '{concept.id}'") if concept.figure else ()
+    check_figure(args, concept, seed, 0)
     note = render.render_concept(concept, deck, seed, project.templates, args)
-    _check_fields(note.fields, _where(concept), seed, 0, latex=False)
+    check_fields(note.fields, where_of(concept), seed, 0, latex=False)
     media = draw.draw_figure(note.figure, concept.figure.loc, figures) if note.figure and concept.figure else None
+    check_figure((), concept, seed, 0, media)
     return draw.attach(note, media), media
-
-
-def _where(item: Concept | Problem) -> dict[str, object]:
-    kind = "problem" if isinstance(item, Problem) else "concept"
-    return {"path": item.loc.path, "line": item.loc.line, "column": item.loc.column,
-            "item": f"{kind} '{item.id}'"}
-
-
-def _check_fields(fields: tuple[tuple[str, str], ...], where: dict[str, object], seed: int, slot: int,
-                  latex: bool = True) -> None:
-    """Final fields: at most 64 KB each, balanced LaTeX, only allowed TeX commands."""
-    from ankigen.render import MAX_FIELD
-    from ankigen.texsafe import field_problems
-    from ankigen.texutil import latex_problems
-
-    for name, html in fields:
-        if len(html) > MAX_FIELD:
-            raise UserError([Issue(f"rendered {name} is longer than {MAX_FIELD // 1024} KB "
-                                   f"(seed {seed}, slot {slot})", hint="show fewer or shorter values",
-                                   **where)])  # type: ignore[arg-type]
-        for msg in latex_problems(html) if latex else ():
-            raise UserError([Issue(f"rendered {name} has {msg} (seed {seed}, slot {slot})",
-                                   hint="check the template and the values it shows",
-                                   **where)])  # type: ignore[arg-type]
-        for msg, hint in field_problems(html) if name != "Source" else ():
-            raise UserError([Issue(f"rendered {name}: {msg} (seed {seed}, slot {slot})", hint=hint,
-                                   **where)])  # type: ignore[arg-type]
-
-
-@contextmanager
-def item_limit(item: Concept | Problem, seed: int, slot: int) -> Iterator[None]:
-    """All the work of one item's note under one time limit; running out of memory is its error too."""
-    from ankigen.limits import time_limit, variant_seconds
-
-    seconds = variant_seconds()
-    what = "variant" if isinstance(item, Problem) else "note"
-
-    def expired() -> UserError:
-        return UserError([Issue(f"computing the {what} took longer than {seconds:g} s "
-                                f"(seed {seed}, slot {slot}); stopped",
-                                hint="make the derivation cheaper, e.g. build the answer by construction "
-                                     "instead of simplify/solve/integrate",
-                                **_where(item))])  # type: ignore[arg-type]
-
-    try:
-        with time_limit(seconds, expired):
-            yield
-    except (MemoryError, RecursionError) as e:
-        why = "ran out of memory" if isinstance(e, MemoryError) else "nested too deeply"
-        raise UserError([Issue(f"computing the {what} {why} (seed {seed}, slot {slot}); stopped",
-                               hint="use smaller sizes: fewer terms, smaller matrices and ranges",
-                               **_where(item))]) from None  # type: ignore[arg-type]
 
 
 def problem_note(library: Library, topic: Topic, problem: Problem, root: str, seed: int, slot: int,
@@ -128,17 +79,19 @@ def problem_note(library: Library, topic: Topic, problem: Problem, root: str, se
 
     verified = solve_and_verify(problem, seed, slot)
     solved = verified.solved
-    where = _where(problem)
+    where = where_of(problem)
     deck = render.deck_name(root, area_title(library, topic.area), topic.title)
     args = draw.figure_args(problem.figure, solved.namespace(), f"problem '{problem.id}'") \
         if problem.figure else ()
+    check_figure(args, problem, seed, slot)
     try:
         note = render.render_problem(verified, deck, project.templates, args)
     except render.RenderError as e:
         raise UserError([Issue(f"{e.message} (seed {seed}, slot {slot})", hint=e.hint,
                                **where)]) from e  # type: ignore[arg-type]
-    _check_fields(note.fields, where, seed, slot)
+    check_fields(note.fields, where, seed, slot)
     media = draw.draw_figure(note.figure, problem.figure.loc, figures) if note.figure and problem.figure else None
+    check_figure((), problem, seed, slot, media)
     return draw.attach(note, media), media
 
 
@@ -149,7 +102,7 @@ def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:
     from ankigen.solve import solve
     from ankigen.verify import verify
 
-    where = _where(problem)
+    where = where_of(problem)
     with item_limit(problem, seed, slot):
         solved = solve(problem, sample(problem, seed, slot))
         try:
@@ -291,7 +244,7 @@ def generate(library: Library, recipe: Recipe, project: Project,
                    figures=store.figures() if store is not None else None)
     drawing = sum(jobs[i].item.figure is not None for i in pending) >= EAGER_FIGURES
     try:
-        with _long_lived(figures=drawing), _build_limit():
+        with _long_lived(figures=drawing), run_limit():
             for i, outcome in _compute(jobs, pending, workers, recipe, progress).items():
                 results[i] = outcome
     finally:
@@ -319,19 +272,6 @@ def generate(library: Library, recipe: Recipe, project: Project,
 Outcome = tuple[FinalNote | None, Media | None, tuple[Issue, ...]]
 
 
-@contextmanager
-def _build_limit() -> Iterator[None]:
-    """The backstop: a whole build or check stops after ANKIGEN_BUILD_TIMEOUT seconds."""
-    from ankigen.limits import build_seconds, time_limit
-
-    seconds = build_seconds()
-
-    def expired() -> UserError:
-        return UserError([Issue(f"the run took longer than {seconds:g} s; stopped, nothing was written",
-                                hint="set ANKIGEN_BUILD_TIMEOUT to allow more, or build fewer topics")])
-
-    with time_limit(seconds, expired):
-        yield
 
 
 def _compute(jobs: list[Job], pending: list[int], workers: int, recipe: Recipe,
@@ -361,7 +301,7 @@ def _compute(jobs: list[Job], pending: list[int], workers: int, recipe: Recipe,
                 if progress:
                     progress(1)
         except BaseException:
-            _stop(pool)
+            stop_pool(pool)
             raise
         pool.shutdown()
     else:
@@ -371,17 +311,6 @@ def _compute(jobs: list[Job], pending: list[int], workers: int, recipe: Recipe,
             if progress:
                 progress(1)
     return results
-
-
-def _stop(pool: object) -> None:
-    """Cancel what is queued and end the workers now (each is also bounded by its item limit)."""
-    import contextlib
-
-    processes = dict(getattr(pool, "_processes", None) or {})
-    pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[attr-defined]
-    for proc in processes.values():
-        with contextlib.suppress(Exception):
-            proc.terminate()
 
 
 def _can_fork() -> bool:
@@ -584,7 +513,7 @@ def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, 
             progress(1)
 
     try:
-        with _long_lived(figures=False), _build_limit():
+        with _long_lived(figures=False), run_limit():
             if n_workers > 1 and len(problems) + len(concepts) > 1 and _can_fork():
                 import multiprocessing
                 from concurrent.futures import ProcessPoolExecutor
@@ -599,7 +528,7 @@ def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, 
                         if progress:
                             progress(1)
                 except BaseException:
-                    _stop(pool)
+                    stop_pool(pool)
                     raise
                 pool.shutdown()
             else:
