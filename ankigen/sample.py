@@ -2,7 +2,8 @@
 
 Each variant gets its own random stream from SHA-256 of (seed, item id, slot),
 so adding or reordering problems never changes another problem's numbers.
-Constraints are declared; draws are rejected and retried up to a fixed cap.
+Constraints are declared; draws are rejected and retried, and no accepted draw in the
+first few hundred stops with an error naming the constraint that failed most.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from ankigen.errors import Issue, UserError
 from ankigen.expr import ExprError
 from ankigen.model import Draw, Problem
 
-MAX_ATTEMPTS = 2000
+# No accepted draw in this many means the constraints (nearly) never hold: report it at once
+# instead of drawing for a minute. One in 100 draws accepted still fails only 5% of variants,
+# and `ankigen check` warns below 5% acceptance.
+MAX_ATTEMPTS = 300
 
 
 def _draw_once(problem: Problem, rng: random.Random, evaluator_ns: dict[str, Any]) -> dict[str, Any]:
