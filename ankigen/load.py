@@ -30,7 +30,7 @@ from ankigen.model import (
     Problem,
     Topic,
 )
-from ankigen.texsafe import source_problems
+from ankigen.texsafe import html_problems, source_problems
 from ankigen.texutil import cloze_problems, latex_problems
 from ankigen.yamlpos import Map, Seq, load_yaml
 
@@ -194,7 +194,7 @@ def _functions() -> tuple[set[str], set[str], set[str], set[str]]:
 def _check_latex(ctx: _Ctx, pos: tuple[int, int], text: str, key: str) -> None:
     for msg in latex_problems(text):
         ctx.at(pos, f"{msg} in {key}", "balance every \\( with \\), \\[ with \\] and { with }")
-    for msg, hint in source_problems(text):
+    for msg, hint in source_problems(text) + html_problems(text):
         ctx.at(pos, f"{msg} in {key}", hint)
 
 

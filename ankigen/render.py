@@ -7,7 +7,6 @@ never collide with jinja syntax: ``\\( \\frac{<< a >>}{x^{2}} \\)``.
 from __future__ import annotations
 
 import math
-import re
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -20,6 +19,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from ankigen import identity
 from ankigen.errors import AnkigenError
 from ankigen.model import Concept, FigureRequest, Problem, RenderedNote, Solved, Verified
+from ankigen.texsafe import MEDIA_NAME
 from ankigen.texutil import escape_math_comparisons
 
 ALLOWED_TAGS = {
@@ -35,7 +35,6 @@ ALLOWED_ATTRIBUTES = {
 }
 # Cards never link out (a click on a link in a card is a way out of the sandbox), and media
 # are plain file names in the collection's media folder: nothing remote, no paths.
-MEDIA_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 MAX_FIELD = 64 * 1024  # characters of one rendered field
 MAX_DIGITS = 30  # places after the point that |dec may show
 TEMPLATE_FILTERS = ("abs", "first", "last", "length", "join", "int", "float", "round", "max", "min",
