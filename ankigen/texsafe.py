@@ -135,8 +135,8 @@ def tex_problems(text: str) -> list[tuple[str, str]]:
                                  "array or another standard environment")))
         elif name is not None and name not in ALLOWED_COMMANDS:
             if name in FORBIDDEN:
-                out.append((f"TeX command '\\{name}' is not allowed: {FORBIDDEN[name]}",
-                            "cards show math only; remove it"))
+                out.append((f"TeX command '\\{name}' is not allowed",
+                            f"{FORBIDDEN[name]}; cards show math only, so remove it"))
             else:
                 out.append((f"TeX command '\\{name}' is not allowed",
                             _suggest(name, ALLOWED_COMMANDS, "\\", "cards may use the commands of MathJax's "
