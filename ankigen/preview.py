@@ -167,12 +167,12 @@ def check_replaceable(out_dir: Path) -> None:
     if next(out_dir.iterdir(), None) is None:
         return
     try:
-        listed = set(json.loads((out_dir / MARKER).read_text(encoding="utf-8"))["files"])
+        marker = json.loads((out_dir / MARKER).read_text(encoding="utf-8"))
+        listed, folders = set(marker["files"]), set(marker["folders"])
     except (OSError, ValueError, KeyError, TypeError):
         raise UserError([Issue(f"refusing to replace {out_dir}: it is not a preview site ankigen wrote "
                                f"(no {MARKER} file), so it may hold your files",
                                hint="give a new or empty folder, e.g. -o site")]) from None
-    folders = {str(parent) for f in listed for parent in Path(f).parents}
     for p in out_dir.rglob("*"):  # stops at the first foreign entry
         rel = str(p.relative_to(out_dir))
         ours = rel in folders if p.is_dir() else (rel in listed or rel == MARKER)
@@ -183,9 +183,12 @@ def check_replaceable(out_dir: Path) -> None:
 
 def _mathjax_files(mathjax: Path) -> list[tuple[Path, Path]]:
     """(source, path in the site) of the MathJax files cards need; refuse anything else."""
+    if not mathjax.exists():
+        raise UserError([Issue(f"MathJax not found at {mathjax}", hint=MATHJAX_HINT)])
     entry = mathjax / "tex-chtml.js" if mathjax.is_dir() else mathjax
     if not entry.is_file() or entry.is_symlink() or entry.suffix != ".js":
-        raise UserError([Issue(f"MathJax not found at {mathjax}", hint=MATHJAX_HINT)])
+        raise UserError([Issue(f"{mathjax} is not a MathJax 3 bundle (its tex-chtml.js)",
+                               hint=MATHJAX_HINT)])
     root = entry.parent
     fonts = root / FONTS
     with entry.open("rb") as f:
@@ -267,8 +270,10 @@ def write_site(deck: BuiltDeck, library: Library, templates: Path, out_dir: Path
         (tmp / "index.html").write_text(_page(f"{deck.recipe.name}: {len(deck.notes)} notes",
                                               "".join(body), mj_index, 0), encoding="utf-8")
         (tmp / "search-index.js").write_text("window.ANKIGEN_INDEX = " + json.dumps(index_entries) + ";")
-        written = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
-        (tmp / MARKER).write_text(json.dumps({"ankigen": "preview", "files": written}, indent=0))
+        written = {str(p.relative_to(tmp)): p.is_dir() for p in tmp.rglob("*")}
+        (tmp / MARKER).write_text(json.dumps({"ankigen": "preview",
+                                              "files": sorted(k for k, d in written.items() if not d),
+                                              "folders": sorted(k for k, d in written.items() if d)}))
         check_replaceable(out_dir)
         old = None
         if out_dir.exists():
