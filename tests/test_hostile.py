@@ -210,3 +210,136 @@ def test_source_paths_in_messages_stay_inside_the_project(tmp_path):
         with pytest.raises(UserError, match="must be a file name ending in .apkg"):
             load_recipe(p)
     _ = Path
+
+
+# ---- issue 10: active content, generated attacks ------------------------------------------
+
+from html.parser import HTMLParser  # noqa: E402
+
+from ankigen.texsafe import ALLOWED_COMMANDS, FORBIDDEN, field_problems, source_problems  # noqa: E402
+
+# MathJax joins the text around these when it looks for math; every other tag separates it.
+_JOINERS = {"wbr": "", "br": "\n"}
+
+
+def _mathjax_strings(html: str) -> list[str]:
+    """The strings MathJax searches for math, from a real HTML parser (an oracle independent of
+    texsafe.visible_text): entities decoded, text joined across <wbr>, <br> and comments."""
+    parts: list[str] = [""]
+
+    class Walk(HTMLParser):
+        def handle_data(self, data: str) -> None:
+            parts[-1] += data
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag in _JOINERS:
+                parts[-1] += _JOINERS[tag]
+            else:
+                parts.append("")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag not in _JOINERS:
+                parts.append("")
+
+        def handle_startendtag(self, tag: str, attrs: object) -> None:
+            self.handle_starttag(tag, attrs)
+
+    walker = Walk(convert_charrefs=True)
+    walker.feed(html)
+    walker.close()
+    return parts
+
+
+def _commands_mathjax_sees(html: str) -> set[str]:
+    import re
+
+    found: set[str] = set()
+    for text in _mathjax_strings(html):
+        found |= {m.group(1) for m in re.finditer(r"\\(?:([A-Za-z]+)|.)", text) if m.group(1)}
+    return found
+
+
+# Written out here, not taken from texsafe: MathJax 3 commands that link, set CSS or attributes,
+# load extensions, define macros or position content (see MathJax's html, bbox, action, color,
+# require, newcommand packages and base's \raise/\llap family).
+DANGEROUS = sorted({
+    "href", "style", "class", "cssId", "html", "unicode", "require", "data", "mmlToken", "def", "let",
+    "newcommand", "renewcommand", "newenvironment", "renewenvironment", "DeclareMathOperator",
+    "Newextarrow", "ref", "eqref", "bbox", "raise", "lower", "llap", "rlap", "moveleft", "moveright",
+    "color", "colorbox", "fcolorbox", "texttip", "mathtip", "toggle", "setOptions",
+})
+TEX_PIECES = st.sampled_from([
+    *(f"\\{c}" for c in DANGEROUS), *(f"&#92;{c}" for c in DANGEROUS),
+    *(f"&bsol;{c[0]}<wbr>{c[1:]}" for c in DANGEROUS), *(f"\\{c[0]}<!-- -->{c[1:]}" for c in DANGEROUS), "\\frac", "\\alpha", "\\mathbb", "\\operatorname", "\\\\", "\\",
+    "{", "}", "[", "]", "x", " ", "\\(", "\\)", "\\[", "\\]", "javascript:alert(1)", "url(//e.example/t.png)",
+    "&#92;", "&#x5c;", "&#x5C;", "&bsol;", "&Backslash;", "&#0092;", "<wbr>", "<br>", "<!-- -->", "<b>", "</b>",
+    "<span>", "</span>", "h", "ref", "style", "class", "&amp;", "&", ";", "\n", "\\begin{", "\\end{",
+    "<< a >>", "<% if a %>", "<% endif %>",
+])
+
+
+@SETTINGS
+@given(st.lists(TEX_PIECES, min_size=1, max_size=16).map("".join))
+def test_tex_whitelist_on_generated_attacks(text):
+    """Whatever passes the load-time and render-time scans contains only allowed commands as
+    MathJax will read it: entity-encoded, split by <wbr> or comments, or built by a template."""
+    from ankigen.render import clean_html
+
+    final = clean_html(text)
+    seen = _commands_mathjax_sees(final)
+    safe = not seen & set(DANGEROUS) and seen <= ALLOWED_COMMANDS
+    # each gate holds on its own: the load-time scan of the source (static text), and the
+    # render-time scan of the final field (what templates produce)
+    assert safe or source_problems(text), (text, final, seen - ALLOWED_COMMANDS)
+    assert safe or field_problems(final), (text, final, seen - ALLOWED_COMMANDS)
+
+
+@pytest.mark.parametrize("text", [
+    r"\( \href{javascript:alert(1)}{x} \)", r"\( \style{position:fixed}{x} \)", r"&#92;class{x}{y}",
+    r"\( \h<wbr>ref{javascript:x}{y} \)", r"\h<!-- -->ref{x}{y}", r"&bsol;unicode{x41}", r"\( \require{html} \)",
+    r"\( \def\x{1} \)", r"\( \newcommand{\x}{1} \)", r"\( \cssId{a}{b} \)", r"\( \begin{x}1\end{x} \)",
+])
+def test_tex_whitelist_refuses_known_attacks(text):
+    from ankigen.render import clean_html
+
+    assert source_problems(text) or field_problems(clean_html(text))
+
+
+def test_tex_whitelist_accepts_ordinary_math():
+    ordinary = (r"\( \operatorname{tr}(A) + \mathbb{R}^n \mathcal{L} \boldsymbol{\theta}^\top \odot B"
+                r" \circledast C \underbrace{x}_{n} \overset{?}{=} \xrightarrow{f} \lVert x \rVert_2"
+                r" \begin{aligned} a &= b \\ c &= d \end{aligned} \begin{bmatrix} 1 \end{bmatrix}"
+                r" \begin{cases} 1 & x \gt 0 \end{cases} \begin{array}{cc} 1 & 2 \end{array}"
+                r" \frac{\partial f}{\partial x} \sum_{i=1}^{n} \sqrt[3]{x} \hat{y} \tilde{x} \)")
+    assert source_problems(ordinary) == [] and field_problems(ordinary) == []
+
+
+MEDIA_SRCS = st.sampled_from([
+    "//evil.example/t.png", "/\\evil.example/t.png", "\\\\evil.example\\t.png", "https://evil.example/t.png",
+    "http:x", "javascript:alert(1)", "data:image/png;base64,AA", " //evil", "\t//evil", "&#47;&#47;evil",
+    "&#x2F;/evil", "ankigen-1.svg", "fig.png", "../etc/passwd", "C:\\x.png", "file:///etc/passwd",
+    "%2F%2Fevil", "ank\u0000igen.svg", "HTTPS://EVIL", "//evil.example/t.png#ankigen-1.svg",
+])
+ATTRS = st.sampled_from(["src", "SRC", "href", "style", "srcset", "onerror", "xlink:href", "background"])
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(["img", "a", "span", "div", "IMG", "image", "svg", "td"]),
+                          ATTRS, MEDIA_SRCS, st.sampled_from(['"', "'", ""])), min_size=1, max_size=6))
+def test_sanitizer_on_generated_url_attacks(parts):
+    """No link and no media that is not a plain local file name survives clean_html."""
+    from ankigen.render import MEDIA_NAME, clean_html
+
+    html = "".join(f"<{tag} {attr}={q}{value}{q}>x</{tag}>" for tag, attr, value, q in parts)
+    seen: list[tuple[str, str, str | None]] = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            seen.extend((tag, name, value) for name, value in attrs)
+
+    Collect().feed(clean_html(html))
+    for tag, name, value in seen:
+        assert name != "href", (html, tag, value)
+        if name == "src":
+            assert tag == "img" and MEDIA_NAME.fullmatch(value or ""), (html, value)
+        assert name in {"src", "alt", "class", "width", "height", "colspan", "rowspan"}, (html, name)
