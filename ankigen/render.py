@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import nh3
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from ankigen import identity
 from ankigen.errors import AnkigenError
 from ankigen.model import Concept, FigureRequest, Problem, RenderedNote, Solved, Verified
-from ankigen.texsafe import MEDIA_NAME
+from ankigen.texsafe import MEDIA_NAME, field_problems, html_problems
 from ankigen.texutil import escape_math_comparisons
 
 ALLOWED_TAGS = {
@@ -96,6 +96,8 @@ def _coef(value: Any) -> str:
 
 
 def _finalize(value: Any) -> str:
+    if isinstance(value, Undefined):  # a blocked attribute: raise its own message
+        return str(value)
     return tex(value)
 
 
@@ -232,11 +234,15 @@ def footer(templates: Path, item_id: str, seed: int | None, slot: int) -> str:
 
     path = templates / "fields" / "source.html"
     text = _footer_template(path)
+    display = f"{templates.name}/fields/source.html"
     try:
-        return render_text(text, {"id": item_id, "seed": seed, "slot": slot})
+        out = clean_html(render_text(text, {"id": item_id, "seed": seed, "slot": slot}))
     except RenderError as e:
-        raise UserError([Issue(e.message, path=f"{templates.name}/fields/source.html",
-                               item=item_id and f"rendering for '{item_id}'", hint=e.hint)]) from e
+        raise UserError([Issue(e.message, path=display, item=f"rendering for '{item_id}'",
+                               hint=e.hint)]) from e
+    for msg, hint in field_problems(out) + html_problems(out):
+        raise UserError([Issue(msg, path=display, item=f"rendering for '{item_id}'", hint=hint)])
+    return out
 
 
 def _tags(topic_id: str, kind: str, extra: tuple[str, ...]) -> tuple[str, ...]:

@@ -216,7 +216,7 @@ def test_source_paths_in_messages_stay_inside_the_project(tmp_path):
 
 from html.parser import HTMLParser  # noqa: E402
 
-from ankigen.texsafe import ALLOWED_COMMANDS, FORBIDDEN, field_problems, source_problems  # noqa: E402
+from ankigen.texsafe import ALLOWED_COMMANDS, field_problems, source_problems  # noqa: E402
 
 # MathJax joins the text around these when it looks for math; every other tag separates it.
 _JOINERS = {"wbr": "", "br": "\n"}
@@ -343,3 +343,191 @@ def test_sanitizer_on_generated_url_attacks(parts):
         if name == "src":
             assert tag == "img" and MEDIA_NAME.fullmatch(value or ""), (html, value)
         assert name in {"src", "alt", "class", "width", "height", "colspan", "rowspan"}, (html, name)
+
+
+# ---- issue 10: every run bounded in memory, time and output; clear errors -----------------
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import sqlite3  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import zipfile  # noqa: E402
+
+BASE = Path(__file__).parent / "fixtures" / "base"
+MEMORY_LIMIT = 1 << 30  # address space of the whole ankigen process: far below what the attacks ask for
+
+
+@pytest.fixture()
+def small(tmp_path):
+    shutil.copytree(BASE, tmp_path, dirs_exist_ok=True)
+    return tmp_path
+
+
+def _problem(**parts: str) -> str:
+    p = {"derived": 'b: "a + 1"', "question": "What is \\\\( << a >> + 1 \\\\)?",
+         "check": '{shown: b, expect: "a + 1"}', **parts}
+    return ("title: Case\nproblems:\n  - id: p1\n    params:\n      a: {int: [1, 5]}\n"
+            f"    derived:\n      {p['derived']}\n    question: \"{p['question']}\"\n"
+            "    answer: \"\\\\( << b >> \\\\)\"\n    solution: Add one.\n"
+            f"    check:\n      - {p['check']}\n")
+
+
+def _run_limited(cwd: Path, *args: str, memory: int = MEMORY_LIMIT) -> subprocess.CompletedProcess:
+    """ankigen in a subprocess whose address space is capped by setrlimit."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    return subprocess.run([sys.executable, "-m", "ankigen", *args], cwd=cwd, capture_output=True,
+                          text=True, preexec_fn=limit, timeout=300, env=env)
+
+
+MEMORY_ATTACKS = {
+    "outer-of-outer": (_problem(check='{shown: b, expect: "a + 1 + sum(outer(outer(linspace(0, 1, 10000), '
+                                      'linspace(0, 1, 10000)), linspace(0, 1, 100))) * 0"}'),
+                       "outer product of shape 10000x10000 has more than 1000000 entries"),
+    "broadcast": (_problem(check='{shown: b, expect: "a + 1 + sum(T(array([linspace(0, 1, 10000)])) '
+                                 '* array([linspace(0, 1, 10000)])) * 0"}'),
+                  "array of shape 10000x10000 has more than 1000000 entries"),
+    "string-repeat": (_problem(question="<< 'x' * 1000000000 >> << a >>"),
+                      "a repeated text or list longer than 65536 items"),
+    "dec-places": (_problem(question="\\\\( << a|dec(999999999) >> \\\\)"), "|dec(999999999): at most 30 places"),
+    "loop-output": (_problem(derived='b: "a + 1"\n      v: "range(10000)"',
+                             question="<% for i in v %><% for j in v %>xxxxxxxxxx<% endfor %><% endfor %>"),
+                    "the text is longer than 64 KB once rendered"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MEMORY_ATTACKS))
+def test_memory_caps_hold_under_setrlimit(small, name):
+    """Each attack would need gigabytes; under a 1 GiB address-space limit the cap's message
+    comes out (exit 2), not a MemoryError, a crash or an internal error."""
+    source, message = MEMORY_ATTACKS[name]
+    (small / "cards_src" / "calculus" / "case.yaml").write_text(source)
+    r = _run_limited(small, "check", "--seeds", "1", "-j", "1", "--topics", "calculus/case")
+    assert r.returncode == 2, r.stderr
+    assert message in r.stdout + r.stderr
+    for bad in ("Traceback", "internal error", "MemoryError", "ran out of memory"):
+        assert bad not in r.stdout + r.stderr
+
+
+def test_the_memory_limit_itself_is_real(small):
+    """Without a cap the same process runs out: an uncapped allocation (a sympy power) under the
+    limit is reported as running out of memory, naming the item, seed and slot."""
+    (small / "cards_src" / "calculus" / "case.yaml").write_text(
+        _problem(derived='b: "a + 1"\n      big: "(a + 7)**512"\n      c: "big**512 * 0"'))
+    r = _run_limited(small, "check", "--seeds", "1", "-j", "1", "--topics", "calculus/case",
+                     memory=200 << 20)
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr
+
+
+def _package(path: Path, sql: str, extra=None) -> Path:
+    db = path.with_suffix(".anki2")
+    conn = sqlite3.connect(db)
+    conn.executescript(sql)
+    conn.commit()
+    conn.close()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(db, "collection.anki2")
+        if extra:
+            extra(zf)
+    db.unlink()
+    return path
+
+
+def _zeros(zf: zipfile.ZipFile, megabytes: int = 1100) -> None:
+    with zf.open("0", "w", force_zip64=True) as f:
+        block = b"\0" * (1 << 20)
+        for _ in range(megabytes):
+            f.write(block)
+
+
+PACKAGES = {
+    "zip-bomb": ("create table notes (guid text, flds text);", _zeros,
+                 "it unpacks to more than 1024 MB"),
+    "endless-view": ("create view notes as with recursive r(guid, flds) as (select 'a', 'b' union all "
+                     "select guid || 'x', flds from r) select * from r;", None,
+                     "it has more than 200000 notes or 256 MB of fields"),
+    "huge-field": ("create view notes as select 'g' as guid, hex(zeroblob(100000000)) as flds;", None,
+                   "is not a valid Anki package: string or blob too big"),
+    "null-fields": ("create table notes (guid text, flds text); insert into notes values ('g', NULL);", None,
+                    "note 1 has an empty (NULL) or non-text guid or fields"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PACKAGES))
+def test_diff_reads_hostile_packages_within_bounds(small, name):
+    sql, extra, message = PACKAGES[name]
+    hostile = _package(small / f"{name}.apkg", sql, extra)
+    good = _package(small / "good.apkg", "create table notes (guid text, flds text);")
+    start = time.monotonic()
+    r = _run_limited(small, "diff", hostile.name, good.name)
+    assert r.returncode == 2, r.stderr
+    assert message in r.stderr and "Traceback" not in r.stderr
+    assert time.monotonic() - start < 60
+
+
+def test_huge_topic_file_is_refused_before_reading(small):
+    huge = small / "cards_src" / "calculus" / "huge.yaml"
+    with huge.open("wb") as f:
+        f.truncate(5 << 30)  # sparse: 5 GB that take no disk
+    start = time.monotonic()
+    r = _run_limited(small, "build", "-q", "-o", "out.apkg")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr == ("cards_src/calculus/huge.yaml: file is larger than 2000000 bytes "
+                        "(split it into several topic files)\n")
+    assert time.monotonic() - start < 60
+
+
+def test_unreadable_topic_file_in_a_cached_build(small, monkeypatch, capsys):
+    """The cache's manifest reads every source first; an unreadable one is a located error."""
+    from ankigen import cli
+
+    (small / "cards_src" / "calculus" / "broken.yaml").symlink_to("/proc/self/mem")  # reads give EIO
+    monkeypatch.chdir(small)
+    with pytest.raises(SystemExit) as e:
+        cli.main(["build", "-q", "-j", "1", "-o", "out.apkg"])
+    assert e.value.code == 2
+    assert capsys.readouterr().err == ("cards_src/calculus/broken.yaml: cannot read file: Input/output error "
+                                       "(check that the file exists and is readable)\n")
+
+
+@pytest.mark.parametrize("footer, message", [
+    ("<% for i in range(200000) %>x<% endfor %>", "template error: range() is longer than 10000"),
+    ("<< id.__class__ >>", "template error: access to attribute '__class__' of 'str' object is unsafe."),
+    ("<% include 'x' %>", "template error: no loader for this environment specified"),
+    ("\\( \\href{javascript:x}{<< id >>} \\)", "TeX command '\\href' is not allowed"),
+])
+def test_footer_template_errors_name_the_file(small, monkeypatch, capsys, footer, message):
+    from ankigen import cli
+    from ankigen.paths import bundled_root
+
+    shutil.copytree(bundled_root() / "templates", small / "templates")
+    (small / "templates" / "fields" / "source.html").write_text(footer)
+    monkeypatch.chdir(small)
+    with pytest.raises(SystemExit) as e:
+        cli.main(["build", "-q", "-j", "1", "--no-cache", "-o", "out.apkg"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "Traceback" not in err
+    assert err.startswith(f"templates/fields/source.html: rendering for 'good-concept': {message}"), err
+
+
+def test_unsatisfiable_constraint_is_reported_quickly(small, monkeypatch, capsys):
+    """A constraint on a derived value that never holds: stopped after 300 draws, not 2000."""
+    from ankigen import cli
+
+    (small / "cards_src" / "calculus" / "case.yaml").write_text(
+        _problem(derived='b: "a + 1"\n      c: "expand((a + 2)**3) - (a + 2)**3"')
+        .replace("    derived:", "    constraints: [\"c > 0\"]\n    derived:"))
+    monkeypatch.chdir(small)
+    start = time.monotonic()
+    with pytest.raises(SystemExit) as e:
+        cli.main(["check", "--seeds", "1", "-j", "1", "--topics", "calculus/case"])
+    assert e.value.code == 2
+    assert "no parameters satisfied constraint 'c > 0' in 300 draws" in capsys.readouterr().err
+    assert time.monotonic() - start < 20
