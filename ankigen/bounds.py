@@ -126,3 +126,9 @@ def stop_pool(pool: object) -> None:
     for proc in processes.values():
         with contextlib.suppress(Exception):
             proc.terminate()
+
+
+def worker_died() -> UserError:
+    """A worker process ended abruptly (the kernel's OOM killer, a crash in a C library)."""
+    return UserError([Issue("a worker process died while computing notes (out of memory?); nothing was written",
+                            hint="run again with -j 1 to see which item it was")])

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ankigen.bounds import check_fields, check_figure, item_limit, run_limit, stop_pool, where_of
+from ankigen.bounds import (
+    check_fields,
+    check_figure,
+    item_limit,
+    run_limit,
+    stop_pool,
+    where_of,
+    worker_died,
+)
 from ankigen.errors import Collector, Issue, UserError
 from ankigen.model import (
     BuiltDeck,
@@ -281,6 +289,7 @@ def _compute(jobs: list[Job], pending: list[int], workers: int, recipe: Recipe,
     if workers > 1 and len(pending) > 1 and _can_fork():
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         def cost(i: int) -> int:  # longest jobs first, so no worker is left with a long tail
             item = jobs[i].item
@@ -300,6 +309,9 @@ def _compute(jobs: list[Job], pending: list[int], workers: int, recipe: Recipe,
                 results[index] = (note, media, issues)
                 if progress:
                     progress(1)
+        except BrokenProcessPool as e:
+            stop_pool(pool)
+            raise worker_died() from e
         except BaseException:
             stop_pool(pool)
             raise
@@ -461,7 +473,7 @@ def _check_problem(index: int) -> tuple[int, int, str, tuple[str, ...], float]:
                                   line=p.loc.line, column=p.loc.column,
                                   item=f"problem '{p.id}'", hint=e.hint).format())
     try:
-        with item_limit(p, seeds.start, -1):
+        with item_limit(p, seeds.start, 0):
             rate = acceptance_rate(p, seeds.start)
     except UserError as e:
         failures.extend(i.format() for i in e.issues)
@@ -517,6 +529,7 @@ def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, 
             if n_workers > 1 and len(problems) + len(concepts) > 1 and _can_fork():
                 import multiprocessing
                 from concurrent.futures import ProcessPoolExecutor
+                from concurrent.futures.process import BrokenProcessPool
 
                 pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"),
                                            initializer=_die_with_parent)
@@ -527,6 +540,9 @@ def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, 
                         results[index] = (n, answers, failures, rate)
                         if progress:
                             progress(1)
+                except BrokenProcessPool as e:
+                    stop_pool(pool)
+                    raise worker_died() from e
                 except BaseException:
                     stop_pool(pool)
                     raise
