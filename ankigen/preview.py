@@ -276,10 +276,15 @@ def write_site(deck: BuiltDeck, library: Library, templates: Path, out_dir: Path
                                               "folders": sorted(k for k, d in written.items() if d)}))
         check_replaceable(out_dir)
         old = None
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=".preview-old-", dir=out_dir.parent))
-            out_dir.rename(old / "site")
-        tmp.rename(out_dir)
+        if out_dir.exists() and next(out_dir.iterdir(), None) is None:  # the user's empty folder: fill it
+            for entry in tmp.iterdir():
+                entry.rename(out_dir / entry.name)
+            tmp.rmdir()
+        else:
+            if out_dir.exists():  # our own site (checked just above): swapped out, then removed
+                old = Path(tempfile.mkdtemp(prefix=".preview-old-", dir=out_dir.parent))
+                out_dir.rename(old / "site")
+            tmp.rename(out_dir)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:

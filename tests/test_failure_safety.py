@@ -158,8 +158,10 @@ def test_preview_never_replaces_a_folder_it_did_not_write(small_project, capsys,
 
 def test_preview_replaces_only_its_own_site(small_project, capsys):
     site = small_project / "site"
-    site.mkdir()  # an empty folder holds nothing to lose
+    site.mkdir()  # the user's empty folder: filled, not deleted and recreated
+    inode = site.stat().st_ino
     assert _preview(capsys, "-o", "site")[0] == 0
+    assert site.stat().st_ino == inode
     assert (site / ".ankigen-preview").is_file() and (site / "index.html").is_file()
     assert _preview(capsys, "-o", "site")[0] == 0  # its own site: replaced
     for foreign, named in (("mine.txt", "mine.txt"), ("media/mine.svg", "media/mine.svg"),
