@@ -230,12 +230,32 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+PARTS = ("notes", "figures", "media", "manifests")  # all that a cache folder holds
+
+
 def clear(folder: Path | None = None) -> tuple[int, int]:
-    """Delete the cache folder; return how many notes and figures it held."""
-    folder = folder or default_dir()
+    """Delete what the cache holds; return how many notes and figures it held.
+
+    Only the cache's own subfolders are removed, and only when the folder holds nothing else:
+    `--cache-dir ~` must not delete a home folder.
+    """
     import shutil
 
+    from ankigen.errors import Issue, UserError
+
+    folder = folder or default_dir()
+    if not folder.exists():
+        return 0, 0
+    foreign = [p.name for p in folder.iterdir() if p.name not in PARTS or p.is_symlink() or not p.is_dir()] \
+        if folder.is_dir() and not folder.is_symlink() else [folder.name]
+    if foreign:
+        raise UserError([Issue(f"refusing to clear {folder}: it is not an ankigen cache "
+                               f"(it holds '{sorted(foreign)[0]}')",
+                               hint="give the cache folder itself, or remove it by hand")])
     notes = sum(1 for _ in (folder / "notes").rglob("*.json"))
     figures = sum(1 for _ in (folder / "figures").rglob("*.json"))
-    shutil.rmtree(folder, ignore_errors=True)
+    for part in PARTS:
+        shutil.rmtree(folder / part, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # empty now: it was only the cache
     return notes, figures

@@ -25,6 +25,7 @@ FIELDS = {
     "problem": ["Question", "QuestionFigure", "Answer", "Solution", "AnswerFigure", "Source"],
     "cloze": ["Text", "Extra", "Figure", "Source"],
 }
+PACKAGE_MARK = b"written by ankigen"  # the zip comment: a later build may replace this file
 MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z, the last second a zip or an Anki id can hold
 MODEL_NAMES = {"concept": "ankigen concept", "problem": "ankigen problem", "cloze": "ankigen cloze"}
 
@@ -44,6 +45,35 @@ def build_timestamp() -> float:
                                    hint="set it to seconds since 1970, e.g. 1700000000")])
         return float(value)
     return time.time()
+
+
+def written_by_ankigen(path: Path) -> bool:
+    """Whether an existing file is a package ankigen wrote (its zip comment, or for packages from
+    before the comment, ankigen's note types in the collection); only those are replaced."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if zf.comment == PACKAGE_MARK:
+                return True
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
+    from ankigen.diff import _collection
+
+    try:
+        data = _collection(path)
+    except UserError:
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "c.anki2"
+        db.write_bytes(data)
+        try:
+            conn = sqlite3.connect(db)
+            try:
+                row = conn.execute("select models from col").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return False
+    return bool(row) and isinstance(row[0], str) and any(name in row[0] for name in MODEL_NAMES.values())
 
 
 def models(templates: Path) -> dict[str, object]:
@@ -102,6 +132,7 @@ def write_package(deck: BuiltDeck, output: Path, templates: Path, timestamp: flo
             conn.close()
         date = time.gmtime(max(ts, 315532800))[:6]
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.comment = PACKAGE_MARK
             def put(name: str, data: bytes) -> None:
                 info = zipfile.ZipInfo(name, date_time=date)
                 info.compress_type = zipfile.ZIP_DEFLATED

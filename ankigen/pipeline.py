@@ -399,6 +399,11 @@ def build(recipe_arg: str | None = None, topics: Sequence[str] = (), variants: i
 
 
 def _check_output_path(out: Path, project: Project) -> None:
+    from ankigen.package import written_by_ankigen
+
+    if out.is_file() and not written_by_ankigen(out):
+        raise UserError([Issue(f"refusing to overwrite {out}: it is not a deck ankigen wrote",
+                               hint="choose another file name, or delete it yourself")])
     resolved = out.resolve()
     for protected in (project.sources, project.templates):
         try:

@@ -286,3 +286,42 @@ def test_build_backstop_stops_the_workers(small_project, monkeypatch, capsys):
     while _children(os.getpid()) - before and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _children(os.getpid()) - before == set()
+
+
+def test_build_never_overwrites_a_file_it_did_not_write(small_project, capsys):
+    (small_project / "export.apkg").write_bytes(b"PK\x05\x06" + b"\0" * 18)  # a user's (empty) zip
+    (small_project / "notes.apkg").write_text("my notes")
+    for name in ("export.apkg", "notes.apkg"):
+        before = (small_project / name).read_bytes()
+        with pytest.raises(SystemExit) as e:
+            cli.main(["build", "-q", "-j", "1", "-o", name])
+        assert e.value.code == 2
+        assert capsys.readouterr().err == (f"refusing to overwrite {name}: it is not a deck ankigen wrote "
+                                           "(choose another file name, or delete it yourself)\n")
+        assert (small_project / name).read_bytes() == before
+    cli.main(["build", "-q", "-j", "1", "-o", "deck.apkg"])
+    cli.main(["build", "-q", "-j", "1", "--seed", "2", "-o", "deck.apkg"])  # its own deck: replaced
+    legacy = small_project / "legacy.apkg"  # written before packages carried the mark
+    with zipfile.ZipFile(small_project / "deck.apkg") as src, zipfile.ZipFile(legacy, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+    cli.main(["build", "-q", "-j", "1", "-o", "legacy.apkg"])
+    with zipfile.ZipFile(legacy) as zf:
+        assert zf.comment == b"written by ankigen"
+
+
+def test_clear_cache_never_deletes_a_folder_it_did_not_write(small_project, capsys):
+    home = small_project / "home"
+    (home / "notes").mkdir(parents=True)
+    (home / "id_rsa").write_text("PRIVATE KEY")
+    with pytest.raises(SystemExit) as e:
+        cli.main(["clear-cache", "--cache-dir", str(home)])
+    assert e.value.code == 2
+    assert capsys.readouterr().err == (f"refusing to clear {home}: it is not an ankigen cache (it holds "
+                                       "'id_rsa') (give the cache folder itself, or remove it by hand)\n")
+    assert (home / "id_rsa").read_text() == "PRIVATE KEY" and (home / "notes").is_dir()
+    cache = small_project / "cache"
+    cli.main(["build", "-q", "-j", "1", "--cache-dir", str(cache), "-o", "deck.apkg"])
+    assert (cache / "notes").is_dir()
+    cli.main(["clear-cache", "--cache-dir", str(cache)])
+    assert not cache.exists()
