@@ -156,6 +156,35 @@ def _diag(*xs: Any) -> sp.Matrix:
     return M
 
 
+MAX_TERMS = 100_000  # terms of an expanded expression
+
+
+def _terms(e: Any) -> int:
+    """An upper bound on the terms of expand(e), computed without expanding."""
+    if isinstance(e, sp.Add):
+        return sum(_terms(a) for a in e.args)
+    if isinstance(e, sp.Mul):
+        out = 1
+        for a in e.args:
+            out *= _terms(a)
+            if out > MAX_TERMS:
+                return out
+        return out
+    if isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 1:
+        t = _terms(e.base)
+        return t if t == 1 else int(sp.binomial(int(e.exp) + t - 1, t - 1))
+    return 1
+
+
+def _expand(e: Any, *args: Any) -> Any:
+    if isinstance(e, sp.Basic) and not isinstance(e, sp.MatrixBase):
+        n = _terms(e)
+        if n > MAX_TERMS:
+            raise ExprError(f"expanding gives about {n} terms (at most {MAX_TERMS})",
+                            "use a smaller power or fewer symbols")
+    return sp.expand(e, *args)
+
+
 def _factorial(n: Any) -> Any:
     return sp.factorial(require_size(n, MAX_FACTORIAL, "factorial argument"))
 
@@ -236,7 +265,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "denom": lambda x: sp.fraction(sp.nsimplify(x))[1],
     "Heaviside": lambda x: sp.Heaviside(x, 1), "Piecewise2": lambda c, a, b: sp.Piecewise((a, c), (b, True)),
     # algebra and calculus
-    "expand": sp.expand, "factor": sp.factor, "simplify": sp.simplify, "cancel": sp.cancel,
+    "expand": _expand, "factor": sp.factor, "simplify": sp.simplify, "cancel": sp.cancel,
     "together": sp.together, "diff": _diff, "integrate": _integrate, "subs": _subs,
     "limit": lambda f, x, a: sp.limit(f, x, a), "taylor": _taylor, "solve": _solve,
     "summation": lambda f, k, a, b: sp.summation(f, (k, a, b)),
