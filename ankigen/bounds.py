@@ -7,11 +7,15 @@ a whole build or check has a backstop limit as well.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from ankigen.errors import Issue, UserError
 from ankigen.model import Concept, Media, Problem
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 
 def where_of(item: Concept | Problem) -> dict[str, object]:
@@ -132,3 +136,23 @@ def worker_died() -> UserError:
     """A worker process ended abruptly (the kernel's OOM killer, a crash in a C library)."""
     return UserError([Issue("a worker process died while computing notes (out of memory?); nothing was written",
                             hint="run again with -j 1 to see which item it was")])
+
+
+@contextmanager
+def worker_pool(workers: int, initializer: Callable[[], None]) -> Iterator[ProcessPoolExecutor]:
+    """Forked worker processes that are ended at once when the run fails or is stopped."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=initializer)
+    try:
+        yield pool
+    except BrokenProcessPool as e:
+        stop_pool(pool)
+        raise worker_died() from e
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown()

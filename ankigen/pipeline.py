@@ -19,9 +19,8 @@ from ankigen.bounds import (
     check_figure,
     item_limit,
     run_limit,
-    stop_pool,
     where_of,
-    worker_died,
+    worker_pool,
 )
 from ankigen.errors import Collector, Issue, UserError
 from ankigen.model import (
@@ -287,10 +286,6 @@ def _compute(jobs: list[Job], pending: list[int], workers: int, recipe: Recipe,
     """Run the pending jobs, in forked workers when there are several."""
     results: dict[int, Outcome] = {}
     if workers > 1 and len(pending) > 1 and _can_fork():
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
         def cost(i: int) -> int:  # longest jobs first, so no worker is left with a long tail
             item = jobs[i].item
             return (2 if item.figure is not None else 0) + (1 if isinstance(item, Problem) else 0)
@@ -301,21 +296,12 @@ def _compute(jobs: list[Job], pending: list[int], workers: int, recipe: Recipe,
         for i in pending:
             first.setdefault(id(jobs[i].item), i)
         order = sorted(pending, key=lambda i: (-cost(i), first[id(jobs[i].item)], jobs[i].slot))
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_die_with_parent)
-        try:
+        with worker_pool(workers, _die_with_parent) as pool:
             chunk = max(1, min(recipe.variants, len(pending) // (workers * 16)))
             for index, note, media, issues in pool.map(_run_job, order, chunksize=chunk):
                 results[index] = (note, media, issues)
                 if progress:
                     progress(1)
-        except BrokenProcessPool as e:
-            stop_pool(pool)
-            raise worker_died() from e
-        except BaseException:
-            stop_pool(pool)
-            raise
-        pool.shutdown()
     else:
         for i in pending:
             index, note, media, issues = _run_job(i)
@@ -532,26 +518,13 @@ def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, 
     try:
         with _long_lived(figures=False), run_limit():
             if n_workers > 1 and len(problems) + len(concepts) > 1 and _can_fork():
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-                from concurrent.futures.process import BrokenProcessPool
-
-                pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"),
-                                           initializer=_die_with_parent)
-                try:
+                with worker_pool(n_workers, _die_with_parent) as pool:
                     for _, n, failures in pool.map(_check_concept, range(len(concepts)), chunksize=8):
                         concept_done(n, failures)
                     for index, n, answers, failures, rate in pool.map(_check_problem, range(len(problems))):
                         results[index] = (n, answers, failures, rate)
                         if progress:
                             progress(1)
-                except BrokenProcessPool as e:
-                    stop_pool(pool)
-                    raise worker_died() from e
-                except BaseException:
-                    stop_pool(pool)
-                    raise
-                pool.shutdown()
             else:
                 for i in range(len(concepts)):
                     _, n, failures = _check_concept(i)
