@@ -325,3 +325,18 @@ def test_clear_cache_never_deletes_a_folder_it_did_not_write(small_project, caps
     assert (cache / "notes").is_dir()
     cli.main(["clear-cache", "--cache-dir", str(cache)])
     assert not cache.exists()
+
+
+def test_show_figure_never_overwrites_a_file_that_is_not_a_figure(small_project, capsys):
+    (small_project / "cards_src" / "calculus" / "fig.yaml").write_text(
+        "title: Fig\nconcepts:\n  - id: fig-concept\n    front: f\n    back: b\n"
+        "    figure: {kind: binomial_pmf, args: {n: \"10\", p: \"1/2\"}}\n")
+    (small_project / "keep.txt").write_text("the user's file")
+    with pytest.raises(SystemExit) as e:
+        cli.main(["show", "fig-concept", "--figure", "keep.txt"])
+    assert e.value.code == 2
+    assert "refusing to overwrite keep.txt: it is not an SVG figure" in capsys.readouterr().err
+    assert (small_project / "keep.txt").read_text() == "the user's file"
+    cli.main(["show", "fig-concept", "--figure", "fig.svg"])
+    cli.main(["show", "fig-concept", "--figure", "fig.svg"])  # an SVG: replaced
+    assert (small_project / "fig.svg").read_bytes().lstrip().startswith(b"<?xml")
