@@ -59,6 +59,13 @@ def templates_digest(templates: Path) -> str:
 
 class Cache:
     def __init__(self, folder: Path, templates: Path):
+        from ankigen.errors import Issue, UserError
+
+        for part in (folder, *folder.parents):
+            if part.exists() and not part.is_dir():
+                raise UserError([Issue(f"the cache folder {folder} cannot be used: {part} is a file",
+                                       hint="remove that file, pass --cache-dir another folder, "
+                                            "or build with --no-cache")])
         self.folder = folder
         self.base = hashlib.sha256(
             f"{FORMAT}|{environment_digest()}|{templates_digest(templates)}".encode()).hexdigest()
@@ -136,10 +143,21 @@ class Cache:
     # rebuild with nothing changed skips loading and validating the sources altogether.
 
     def manifest_key(self, sources: Path, recipe: object) -> str:
+        from ankigen.errors import Issue, UserError
+        from ankigen.yamlpos import MAX_BYTES
+
         h = hashlib.sha256(f"manifest|{self.base}|{recipe!r}".encode())
         for path in sorted(sources.rglob("*")):
             if path.is_file():
-                h.update(str(path.relative_to(sources)).encode() + b"\0" + path.read_bytes() + b"\0")
+                rel = str(path.relative_to(sources))
+                try:
+                    size = path.stat().st_size  # too large to be a source: loading refuses it anyway
+                    data = path.read_bytes() if size <= MAX_BYTES else f"{size}|{path.stat().st_mtime_ns}".encode()
+                except OSError as e:
+                    raise UserError([Issue(f"cannot read file: {e.strerror or e}",
+                                           path=str(Path(sources.name) / rel),
+                                           hint="check that the file exists and is readable")]) from e
+                h.update(rel.encode() + b"\0" + data + b"\0")
         return h.hexdigest()
 
     def get_manifest(self, key: str) -> list[tuple[FinalNote, Media | None]] | None:
@@ -212,12 +230,32 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+PARTS = ("notes", "figures", "media", "manifests")  # all that a cache folder holds
+
+
 def clear(folder: Path | None = None) -> tuple[int, int]:
-    """Delete the cache folder; return how many notes and figures it held."""
-    folder = folder or default_dir()
+    """Delete what the cache holds; return how many notes and figures it held.
+
+    Only the cache's own subfolders are removed, and only when the folder holds nothing else:
+    `--cache-dir ~` must not delete a home folder.
+    """
     import shutil
 
+    from ankigen.errors import Issue, UserError
+
+    folder = folder or default_dir()
+    if not folder.exists():
+        return 0, 0
+    foreign = [p.name for p in folder.iterdir() if p.name not in PARTS or p.is_symlink() or not p.is_dir()] \
+        if folder.is_dir() and not folder.is_symlink() else [folder.name]
+    if foreign:
+        raise UserError([Issue(f"refusing to clear {folder}: it is not an ankigen cache "
+                               f"(it holds '{sorted(foreign)[0]}')",
+                               hint="give the cache folder itself, or remove it by hand")])
     notes = sum(1 for _ in (folder / "notes").rglob("*.json"))
     figures = sum(1 for _ in (folder / "figures").rglob("*.json"))
-    shutil.rmtree(folder, ignore_errors=True)
+    for part in PARTS:
+        shutil.rmtree(folder / part, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # empty now: it was only the cache
     return notes, figures

@@ -196,8 +196,19 @@ def show(item_id: str, seed: int | None, slot: int, recipe: str | None, figure_o
     if figure_out is not None:
         if media is None:
             raise click.UsageError(f"{item_id} has no figure")
+        if figure_out.exists() and not _is_svg(figure_out):  # never overwrite the user's files
+            raise click.UsageError(f"refusing to overwrite {figure_out}: it is not an SVG figure")
         figure_out.write_bytes(media.data)
         click.echo(f"figure written to {figure_out}")
+
+
+def _is_svg(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            head = f.read(512).lstrip()
+    except OSError:
+        return False
+    return head.startswith((b"<?xml", b"<svg")) and b"<svg" in head
 
 
 @cli.command()

@@ -30,7 +30,6 @@ SOURCE_ID = re.compile(r'class="source-id">([^<]+)<')
 MEDIA_REF = re.compile(r'src="(ankigen-[0-9a-f]+\.svg)"')
 # newest first: a modern export also holds a stub collection.anki2 saying "please update Anki"
 COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
-MAX_COLLECTION = 2 << 30  # bytes after decompression
 
 
 @dataclass(frozen=True)
@@ -78,52 +77,110 @@ def _label(fields: tuple[str, ...]) -> str:
     return re.sub(r"<[^>]+>", "", fields[0])[:40] if fields else "?"
 
 
-def _collection_bytes(zf: zipfile.ZipFile, path: Path) -> bytes:
-    names = set(zf.namelist())
-    name = next((n for n in COLLECTIONS if n in names), None)
-    if name is None:
-        raise UserError([Issue(f"{path} has no Anki collection inside",
-                               hint="give an .apkg or .colpkg written by ankigen or exported by Anki")])
-    data = zf.read(name)
-    if name.endswith("b"):  # zstd-compressed SQLite (Anki 2.1.50+ exports)
+MAX_PACKAGE_ENTRIES = 100_000  # files in the zip: notes' media and the collection
+MAX_PACKAGE_BYTES = 1 << 30  # uncompressed, all entries together
+MAX_COLLECTION_BYTES = 256 << 20
+MAX_NOTES = 200_000
+MAX_NOTE_BYTES = 1 << 20  # the fields of one note
+SQL_STEPS = 50_000_000  # SQLite virtual machine steps for the whole query (an endless view stops)
+
+
+def _refuse(path: Path, what: str) -> UserError:
+    return UserError([Issue(f"cannot read {path}: {what}", hint="give the path of an .apkg that Anki "
+                            "or ankigen wrote")])
+
+
+def _collection(path: Path) -> bytes:
+    """The collection from the zip (newest format first), sizes checked before and while reading."""
+    too_big = f"its collection is larger than {MAX_COLLECTION_BYTES >> 20} MB"
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_PACKAGE_ENTRIES:
+                raise _refuse(path, f"it has more than {MAX_PACKAGE_ENTRIES} files")
+            if sum(i.file_size for i in infos) > MAX_PACKAGE_BYTES:
+                raise _refuse(path, f"it unpacks to more than {MAX_PACKAGE_BYTES >> 20} MB")
+            by_name = {i.filename: i for i in infos}
+            info = next((by_name[n] for n in COLLECTIONS if n in by_name), None)
+            if info is None:
+                raise UserError([Issue(f"{path} has no Anki collection inside",
+                                       hint="give an .apkg or .colpkg written by ankigen or exported by Anki")])
+            if info.file_size > MAX_COLLECTION_BYTES:
+                raise _refuse(path, too_big)
+            with zf.open(info) as f:  # the sizes in the zip may lie: count while reading
+                data = f.read(MAX_COLLECTION_BYTES + 1)
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError,
+            NotImplementedError, RuntimeError) as e:
+        raise UserError([Issue(f"cannot read {path}: {e}", hint="give the path of an .apkg file")]) from e
+    if len(data) > MAX_COLLECTION_BYTES:
+        raise _refuse(path, too_big)
+    if info.filename.endswith("b"):  # zstd-compressed SQLite (Anki 2.1.50+ exports)
         import zstandard
 
         try:
             with zstandard.ZstdDecompressor().stream_reader(data) as reader:
-                data = reader.read(MAX_COLLECTION + 1)
+                data = reader.read(MAX_COLLECTION_BYTES + 1)
         except zstandard.ZstdError as e:
-            raise UserError([Issue(f"{path}: cannot decompress {name}: {e}",
+            raise UserError([Issue(f"{path}: cannot decompress {info.filename}: {e}",
                                    hint="export the collection again")]) from e
-        if len(data) > MAX_COLLECTION:
-            raise UserError([Issue(f"{path}: the collection is larger than 2 GiB",
-                                   hint="export only the ankigen decks (File → Export, .apkg)")])
+        if len(data) > MAX_COLLECTION_BYTES:
+            raise _refuse(path, too_big)
     return data
 
 
-def read_package(path: Path) -> dict[str, PackageNote]:
-    """ankigen's notes (those with a Source footer) of an .apkg or .colpkg, by GUID."""
+def _rows(path: Path, db: str) -> tuple[list[tuple[object, ...]], dict[int, str]]:
+    """(guid, flds, mod, mid, tags, id) of every note and each note's deck, with the row count,
+    field sizes and query work bounded."""
+    steps = 0
+
+    def progress() -> int:
+        nonlocal steps
+        steps += 10_000
+        return 1 if steps > SQL_STEPS else 0
+
     try:
-        with zipfile.ZipFile(path) as zf:
-            data = _collection_bytes(zf, path)
-    except (OSError, zipfile.BadZipFile) as e:
-        raise UserError([Issue(f"cannot read {path}: {e}", hint="give the path of an .apkg file")]) from e
-    with tempfile.NamedTemporaryFile(suffix=".anki2") as tmp:
-        tmp.write(data)
-        tmp.flush()
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         try:
-            conn = sqlite3.connect(tmp.name)
-            rows = conn.execute("select guid, flds, mod, mid, tags, id from notes").fetchall()
+            conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_NOTE_BYTES)
+            conn.set_progress_handler(progress, 10_000)
+            rows: list[tuple[object, ...]] = []
+            total = 0
+            for row in conn.execute("select guid, flds, mod, mid, tags, id from notes"):
+                total += sum(len(v) if isinstance(v, str | bytes) else 8 for v in row)
+                if total > MAX_COLLECTION_BYTES or len(rows) >= MAX_NOTES:
+                    raise _refuse(path, f"it has more than {MAX_NOTES} notes or "
+                                        f"{MAX_COLLECTION_BYTES >> 20} MB of fields")
+                rows.append(tuple(row))
             note_deck = _note_decks(conn)
+        finally:
             conn.close()
-        except sqlite3.DatabaseError as e:
-            raise UserError([Issue(f"{path} is not a valid Anki package: {e}",
-                                   hint="rebuild it with ankigen build")]) from e
+    except sqlite3.Error as e:
+        if steps > SQL_STEPS:
+            raise _refuse(path, "reading its notes takes too long (is 'notes' an endless view?)") from e
+        raise UserError([Issue(f"{path} is not a valid Anki package: {e}",
+                               hint="rebuild it with ankigen build")]) from e
+    return rows, note_deck
+
+
+def read_package(path: Path) -> dict[str, PackageNote]:
+    """ankigen's notes (those with a Source footer) of an .apkg or .colpkg, by GUID.
+
+    A package is untrusted input: entry count, sizes, rows and query work are all capped.
+    """
+    data = _collection(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "collection.anki2"
+        db.write_bytes(data)
+        rows, note_deck = _rows(path, str(db))
     out = {}
-    for guid, flds, mod, mid, tags, nid in rows:
+    for number, (guid, flds, mod, mid, tags, nid) in enumerate(rows, 1):
+        if not isinstance(guid, str) or not isinstance(flds, str):
+            raise _refuse(path, f"note {number} has an empty (NULL) or non-text guid or fields")
         fields = tuple(flds.split("\x1f"))
         if 'class="source-id"' in fields[-1]:
-            out[guid] = PackageNote(guid, _label(fields), fields, int(mod), int(mid),
-                                    tuple(str(tags).split()), note_deck.get(nid, ""))
+            out[guid] = PackageNote(guid, _label(fields), fields, int(mod or 0),  # type: ignore[call-overload]
+                                    int(mid or 0), tuple(str(tags or "").split()),  # type: ignore[call-overload]
+                                    note_deck.get(int(nid or 0), ""))  # type: ignore[call-overload]
     return out
 
 

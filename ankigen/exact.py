@@ -146,6 +146,45 @@ def _jacobian(fs: list[Any], xs: list[Any]) -> sp.Matrix:
     return sp.Matrix(fs).jacobian(xs)
 
 
+def _diag(*xs: Any) -> sp.Matrix:
+    entries = xs[0] if len(xs) == 1 and isinstance(xs[0], list) else xs
+    if len(entries) > MAX_MATRIX:
+        raise ExprError(f"diag(...) takes at most {MAX_MATRIX} entries, got {len(entries)}")
+    M = sp.diag(*entries)
+    if M.rows > MAX_MATRIX * 4 or M.cols > MAX_MATRIX * 4:
+        raise ExprError(f"matrices are limited to {MAX_MATRIX * 4}x{MAX_MATRIX * 4}")
+    return M
+
+
+MAX_TERMS = 100_000  # terms of an expanded expression
+
+
+def _terms(e: Any) -> int:
+    """An upper bound on the terms of expand(e), computed without expanding."""
+    if isinstance(e, sp.Add):
+        return sum(_terms(a) for a in e.args)
+    if isinstance(e, sp.Mul):
+        out = 1
+        for a in e.args:
+            out *= _terms(a)
+            if out > MAX_TERMS:
+                return out
+        return out
+    if isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 1:
+        t = _terms(e.base)
+        return t if t == 1 else int(sp.binomial(int(e.exp) + t - 1, t - 1))
+    return 1
+
+
+def _expand(e: Any, *args: Any) -> Any:
+    if isinstance(e, sp.Basic) and not isinstance(e, sp.MatrixBase):
+        n = _terms(e)
+        if n > MAX_TERMS:
+            raise ExprError(f"expanding gives about {n} terms (at most {MAX_TERMS})",
+                            "use a smaller power or fewer symbols")
+    return sp.expand(e, *args)
+
+
 def _factorial(n: Any) -> Any:
     return sp.factorial(require_size(n, MAX_FACTORIAL, "factorial argument"))
 
@@ -226,7 +265,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "denom": lambda x: sp.fraction(sp.nsimplify(x))[1],
     "Heaviside": lambda x: sp.Heaviside(x, 1), "Piecewise2": lambda c, a, b: sp.Piecewise((a, c), (b, True)),
     # algebra and calculus
-    "expand": sp.expand, "factor": sp.factor, "simplify": sp.simplify, "cancel": sp.cancel,
+    "expand": _expand, "factor": sp.factor, "simplify": sp.simplify, "cancel": sp.cancel,
     "together": sp.together, "diff": _diff, "integrate": _integrate, "subs": _subs,
     "limit": lambda f, x, a: sp.limit(f, x, a), "taylor": _taylor, "solve": _solve,
     "summation": lambda f, k, a, b: sp.summation(f, (k, a, b)),
@@ -237,7 +276,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trace": lambda A: _mat(A, "trace").trace(), "rank": lambda A: _mat(A, "rank").rank(),
     "eye": lambda n: sp.eye(require_size(n, MAX_MATRIX, "matrix size")),
     "zeros": lambda m, n: sp.zeros(require_size(m, MAX_MATRIX, "rows"), require_size(n, MAX_MATRIX, "columns")),
-    "diag": lambda *xs: sp.diag(*(xs[0] if len(xs) == 1 and isinstance(xs[0], list) else xs)),
+    "diag": _diag,
     "eigenvalues": eigenvalues, "eigenvector": eigenvector,
     "dot": _dot, "norm": _norm, "hadamard": lambda A, B: _mat(A, "hadamard").multiply_elementwise(_mat(B, "hadamard")),
     "outer": lambda u, v: _vector(u) * _vector(v).T,

@@ -202,6 +202,9 @@ class Backend:
     def compare(self, op: ast.cmpop, a: Any, b: Any) -> bool:
         raise NotImplementedError
 
+    def check_operands(self, op: ast.AST, left: Any, right: Any) -> None:
+        """Refuse an operation whose result would be too large, before computing it."""
+
     def truth(self, value: Any) -> bool:
         return bool(value)
 
@@ -256,6 +259,7 @@ class Evaluator:
             if isinstance(left, list | tuple | str) or isinstance(right, list | tuple | str):
                 raise ExprError(f"operator {_describe(op)} cannot be applied to a list",
                                 "use vec([...]) or Matrix([...]) for vectors and matrices")
+            b.check_operands(op, left, right)
             if isinstance(op, ast.Add):
                 return left + right
             if isinstance(op, ast.Sub):
@@ -351,12 +355,18 @@ def check_int_power(base: Any, exp: Any) -> None:
     except (TypeError, ValueError):
         return
     if abs(e) > MAX_POW_EXPONENT:
-        raise ExprError(f"exponent {exp} is larger than {MAX_POW_EXPONENT}",
+        shown = str(exp) if len(str(exp)) <= 40 else f"{str(exp)[:20]}… ({len(str(exp))} digits)"
+        raise ExprError(f"exponent {shown} is larger than {MAX_POW_EXPONENT}",
                         "use a smaller exponent")
     try:
         bf = abs(float(base))
-    except (TypeError, ValueError, OverflowError):
+    except OverflowError:
+        bf = math.inf
+    except (TypeError, ValueError):
         return
+    if math.isinf(bf) and abs(e) > 1:
+        raise ExprError(f"a number with more than 308 digits raised to the power {exp}",
+                        "use smaller numbers")
     if bf > 1 and abs(e) * math.log10(bf) > 400:
         raise ExprError(f"{base}**{exp} has more than 400 digits", "use smaller numbers")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -29,6 +30,7 @@ from ankigen.model import (
     Problem,
     Topic,
 )
+from ankigen.texsafe import html_problems, source_problems
 from ankigen.texutil import cloze_problems, latex_problems
 from ankigen.yamlpos import Map, Seq, load_yaml
 
@@ -125,10 +127,23 @@ def _number(ctx: _Ctx, parent: Map, key: str) -> float | None:
             return float(v)
         except ValueError:
             pass
-    if isinstance(v, int | float) and not isinstance(v, bool) and v == v:
+    if isinstance(v, int | float) and not isinstance(v, bool):
         return float(v)
     ctx.at(parent.where(key), f"'{key}' must be a number, got {_type_name(v)}",
            f"write '{key}:' as a number, like 1e-9")
+    return None
+
+
+MAX_TOL = 0.05
+
+
+def _tolerance(ctx: _Ctx, parent: Map, key: str = "tol") -> float | None:
+    """A check's tolerance: finite and at most MAX_TOL, so a check can always fail."""
+    v = _number(ctx, parent, key)
+    if v is None or (math.isfinite(v) and 0 <= v <= MAX_TOL):
+        return v
+    ctx.at(parent.where(key), f"'{key}' must be a finite number from 0 to {MAX_TOL:g}, got {parent[key]}",
+           "a check must be able to fail: use 1e-9 for exact values, at most 0.05 for approximations")
     return None
 
 
@@ -180,6 +195,8 @@ def _functions() -> tuple[set[str], set[str], set[str], set[str]]:
 def _check_latex(ctx: _Ctx, pos: tuple[int, int], text: str, key: str) -> None:
     for msg in latex_problems(text):
         ctx.at(pos, f"{msg} in {key}", "balance every \\( with \\), \\[ with \\] and { with }")
+    for msg, hint in source_problems(text) + html_problems(text):
+        ctx.at(pos, f"{msg} in {key}", hint)
 
 
 _SIMPLE_VALUE = re.compile(r"<<\s*([A-Za-z]\w*)((?:\s*\|\s*[a-z]+(?:\(\s*\d+\s*\))?)*)\s*>>")
@@ -223,6 +240,17 @@ def _check_template(ctx: _Ctx, pos: tuple[int, int], text: str, key: str, known:
         return
     from jinja2 import nodes
 
+    for stmt in ast_.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        word = {nodes.Include: "include", nodes.Extends: "extends"}.get(type(stmt), "import")
+        ctx.at(pos, f"template in {key} uses '<% {word} %>', which is not allowed",
+               "each text stands alone: write it out, or compute values under derived")
+        return
+    for flt in ast_.find_all(nodes.Filter):
+        if flt.name not in env.filters:
+            ctx.at(pos, f"unknown filter '|{flt.name}' in {key}",
+                   E.suggest(flt.name, sorted(env.filters))
+                   or f"filters: {', '.join(sorted(env.filters))}")
+            return
     for node in ast_.find_all((nodes.Getattr, nodes.Getitem, nodes.Call)):
         if isinstance(node, nodes.Getattr):
             ctx.at(pos, f"template in {key} accesses attribute '{node.attr}', which is not allowed",
@@ -407,7 +435,7 @@ def _identity_check(ctx: _Ctx, m: Any, pos: tuple[int, int], fns: set[str],
     if not (("lhs" in m and "rhs" in m) or "holds" in m):
         ctx.at(m.pos, "a concept check needs 'lhs' and 'rhs', or 'holds'",
                "write lhs: ... and rhs: ..., or holds: <condition>")
-    tol = _number(ctx, m, "tol")
+    tol = _tolerance(ctx, m)
     trials = _want(ctx, m, "trials", int, "a whole number")
     if trials is not None and not 1 <= trials <= 1000:
         ctx.at(m.where("trials"), f"'trials' must be between 1 and 1000, got {trials}",
@@ -557,7 +585,7 @@ def _load_problem(ctx: _Ctx, m: Map, topic: str) -> Problem | None:
                 if not _check_names(ctx, item.where("expect"), ex, check_known, "check expect",
                                     numeric_fns):
                     continue
-                tol = _number(ctx, item, "tol")
+                tol = _tolerance(ctx, item)
                 field = item.get("in", "answer")
                 if field not in CHECK_FIELDS:
                     ctx.at(item.where("in"), f"check 'in' must be 'answer' or 'solution', got '{field}'",
@@ -571,6 +599,8 @@ def _load_problem(ctx: _Ctx, m: Map, topic: str) -> Problem | None:
         figure = _figure(ctx, m["figure"], m.where("figure"), known, "front", exact_consts)
     title = _text(ctx, m, "title") or ""
     form = _text(ctx, m, "form") or ""
+    for msg, hint in source_problems(form):
+        ctx.at(m.where("form"), f"{msg} in form", hint)
     degenerate = _degenerate(ctx, m, known | derived_names, exact_fns)
     from ankigen import load_practice
 
@@ -672,12 +702,20 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
-def scan_library(root: Path) -> list[dict[str, Any]]:
-    """Topic files parsed as plain YAML only (fast: for listing); YAML errors are still reported."""
-    col = Collector()
+def _require_source_root(root: Path) -> None:
+    """Refuse a folder that is not a source tree before walking it (`--src /`)."""
     if not root.is_dir():
         raise UserError([Issue(f"source folder '{root}' does not exist",
                                hint="run from a project with cards_src/ or pass --src")])
+    if not (root / "areas.yaml").is_file():
+        raise UserError([Issue(f"'{root}' is not an ankigen source folder: it has no areas.yaml",
+                               hint="pass --src the cards_src folder of a project")])
+
+
+def scan_library(root: Path) -> list[dict[str, Any]]:
+    """Topic files parsed as plain YAML only (fast: for listing); YAML errors are still reported."""
+    col = Collector()
+    _require_source_root(root)
     areas = [a.id for a in _load_areas(root, col)]
     out = []
     for path in sorted(p for p in root.glob("*/*.yaml") if p.is_file()):
@@ -696,9 +734,7 @@ def scan_library(root: Path) -> list[dict[str, Any]]:
 def load_library(root: Path) -> Library:
     """Load every topic under `root` (a cards_src folder), or raise one UserError with all issues."""
     col = Collector()
-    if not root.is_dir():
-        raise UserError([Issue(f"source folder '{root}' does not exist",
-                               hint="run from a project with cards_src/ or pass --src")])
+    _require_source_root(root)
     areas = _load_areas(root, col)
     area_ids = [a.id for a in areas]
     topics: list[Topic] = []

@@ -30,12 +30,87 @@ from ankigen.expr import (
 RNG_KEY = "__rng__"
 
 
+MAX_ELEMENTS = 1_000_000  # entries of one array (8 MB of floats): checked before allocating
+MAX_WORK = 100_000_000  # multiply-adds of one convolution or matrix product
+
+
+def _size(shape: tuple[int, ...], what: str = "array") -> tuple[int, ...]:
+    if math.prod(shape) > MAX_ELEMENTS:
+        raise ExprError(f"{what} of shape {'x'.join(map(str, shape))} has more than {MAX_ELEMENTS} "
+                        "entries", "use smaller sizes")
+    return shape
+
+
 def _arr(x: Any) -> np.ndarray:
     a = np.asarray(x)
     a = a.astype(complex if np.iscomplexobj(a) else float)
-    if a.ndim > 2 or any(s > 10_000 for s in a.shape):
+    if a.ndim > 2:
         raise ExprError("arrays are limited to 2 dimensions")
+    _size(a.shape)
     return a
+
+
+def _outer(u: Any, v: Any) -> np.ndarray:
+    a, b = _arr(u), _arr(v)
+    _size((a.size, b.size), "outer product")
+    return np.outer(a, b)
+
+
+def _diag(v: Any) -> np.ndarray:
+    a = _arr(v)
+    if a.ndim == 1:
+        _size((a.size, a.size), "diagonal matrix")
+    return np.diag(a)
+
+
+def _cov(X: Any) -> np.ndarray:
+    a = _arr(X)
+    _size((a.shape[-1], a.shape[-1]), "covariance matrix")
+    return np.atleast_2d(np.cov(a, rowvar=False, bias=True))
+
+
+def _convolve(a: Any, b: Any, mode: str = "full") -> np.ndarray:
+    x, y = _arr(a), _arr(b)
+    if x.size * y.size > MAX_WORK:
+        raise ExprError(f"convolving {x.size} by {y.size} entries is too much work", "use shorter signals")
+    return np.convolve(x, y) if mode == "full" else np.correlate(x, y, mode="valid")
+
+
+def _roots(c: Any) -> np.ndarray:
+    a = _arr(c)
+    _size((a.size, a.size), "companion matrix")
+    return np.sort_complex(np.roots(a))
+
+
+def _broadcast(*args: Any) -> tuple[int, ...]:
+    """The shape numpy would make of args together, refused before it is allocated."""
+    try:
+        shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    except ValueError as e:
+        raise ExprError(f"shapes do not match: {', '.join(str(np.shape(a)) for a in args)}") from e
+    return _size(shape)
+
+
+def _elementwise_of(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def checked(*args: Any) -> Any:
+        _broadcast(*args)
+        return fn(*args)
+
+    return checked
+
+
+def check_operands(op: ast.AST, left: Any, right: Any) -> None:
+    """Arithmetic on arrays: the result's size (and a matrix product's work) within the caps."""
+    if not (isinstance(left, np.ndarray) or isinstance(right, np.ndarray)):
+        return
+    if isinstance(op, ast.MatMult):
+        a, b = np.shape(left), np.shape(right)
+        if len(a) == 2 and len(b) == 2:
+            _size((a[0], b[1]), "matrix product")
+            if a[0] * a[1] * b[1] > MAX_WORK:
+                raise ExprError("a matrix product is too much work", "use smaller matrices")
+        return
+    _broadcast(left, right)
 
 
 def _eigvals(A: Any) -> np.ndarray:
@@ -53,8 +128,8 @@ def _qr(A: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _shape(args: tuple[Any, ...]) -> tuple[int, ...]:
-    shape = tuple(require_size(a, 1000, "random array size") for a in args)
-    return shape
+    shape = tuple(require_size(a, MAX_ELEMENTS, "array size") for a in args)
+    return _size(shape)
 
 
 def _factorial(n: Any) -> float:
@@ -91,22 +166,22 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "rank": lambda A: int(np.linalg.matrix_rank(_arr(A))),
     "norm": _norm, "frobenius": lambda A: float(np.linalg.norm(_arr(A), "fro")),
     "dot": lambda u, v: float(np.dot(_arr(u).ravel(), _arr(v).ravel())),
-    "outer": lambda u, v: np.outer(_arr(u), _arr(v)), "cross": lambda u, v: np.cross(_arr(u), _arr(v)),
+    "outer": _outer, "cross": lambda u, v: np.cross(_arr(u), _arr(v)),
     "matpow": lambda A, k: np.linalg.matrix_power(_arr(A), require_size(k, 1000, "matrix power")),
     "eye": lambda n: np.eye(require_size(n, MAX_MATRIX, "matrix size")),
     "zeros": lambda *s: np.zeros(_shape(s)), "ones": lambda *s: np.ones(_shape(s)),
-    "diag": lambda v: np.diag(_arr(v)),
+    "diag": _diag,
     "sum": lambda x: np.sum(_arr(x)), "prod": lambda x: np.prod(_arr(x)),
     "mean": lambda x: float(np.mean(_arr(x))), "var": lambda x: float(np.var(_arr(x))),
     "std": lambda x: float(np.std(_arr(x))), "cumsum": lambda x: np.cumsum(_arr(x)),
-    "cov": lambda X: np.atleast_2d(np.cov(_arr(X), rowvar=False, bias=True)),
+    "cov": _cov,
     "sort": lambda x: np.sort(_arr(x)), "argmaxi": lambda x: int(np.argmax(_arr(x))),
     "argmini": lambda x: int(np.argmin(_arr(x))),
     "max": lambda *x: float(np.max(_arr(x[0] if len(x) == 1 else list(x)))),
     "min": lambda *x: float(np.min(_arr(x[0] if len(x) == 1 else list(x)))),
-    "maximum": np.maximum, "minimum": np.minimum, "where": np.where,
-    "clip": np.clip, "convolve": lambda a, b: np.convolve(_arr(a), _arr(b)),
-    "correlate": lambda a, b: np.correlate(_arr(a), _arr(b), mode="valid"),
+    "maximum": _elementwise_of(np.maximum), "minimum": _elementwise_of(np.minimum),
+    "where": _elementwise_of(np.where), "clip": _elementwise_of(np.clip),
+    "convolve": _convolve, "correlate": lambda a, b: _convolve(a, b, "valid"),
     "log": np.log, "log2": np.log2, "log10": np.log10, "exp": np.exp, "sqrt": np.sqrt,
     "abs": np.abs, "sign": np.sign, "sin": np.sin, "cos": np.cos, "tan": np.tan,
     "atan": np.arctan, "arctan": np.arctan, "asin": np.arcsin, "acos": np.arccos,
@@ -115,7 +190,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "arange": lambda a, b, s=1: np.arange(a, b, s) if abs((b - a) / s) <= MAX_RANGE else _range(0, MAX_RANGE + 1),
     "linspace": lambda a, b, n: np.linspace(a, b, require_size(n, MAX_RANGE, "linspace size")),
     "comb": lambda n, k: float(math.comb(require_size(n, 100_000, "comb n"), int(k))),
-    "factorial": _factorial, "roots": lambda c: np.sort_complex(np.roots(_arr(c))),
+    "factorial": _factorial, "roots": _roots,
     "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float))),
     "softmax": lambda z: np.exp(_arr(z) - np.max(_arr(z))) / np.sum(np.exp(_arr(z) - np.max(_arr(z)))),
     "relu": lambda x: np.maximum(np.asarray(x, dtype=float), 0.0),
@@ -160,7 +235,11 @@ class NumericBackend(Backend):
             return float(base) ** exp
         return np.power(base, exp) if isinstance(base, np.ndarray) else base ** exp
 
+    def check_operands(self, op: ast.AST, left: Any, right: Any) -> None:
+        check_operands(op, left, right)
+
     def compare(self, op: ast.cmpop, a: Any, b: Any) -> bool:
+        check_operands(op, a, b)
         fn = {ast.Eq: np.equal, ast.NotEq: np.not_equal, ast.Lt: np.less, ast.LtE: np.less_equal,
               ast.Gt: np.greater, ast.GtE: np.greater_equal}[type(op)]
         return bool(np.all(fn(a, b)))

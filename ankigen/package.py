@@ -39,6 +39,8 @@ FIELDS = {
     "problem": ["Question", "QuestionFigure", "Answer", "Solution", "AnswerFigure", "Source"],
     "cloze": ["Text", "Extra", "Figure", "Source"],
 }
+PACKAGE_MARK = b"written by ankigen"  # the zip comment: a later build may replace this file
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z, the last second a zip or an Anki id can hold
 MODEL_NAMES = {"concept": "ankigen concept", "problem": "ankigen problem", "cloze": "ankigen cloze"}
 
 
@@ -47,10 +49,15 @@ def build_timestamp() -> float:
     sde = os.environ.get("SOURCE_DATE_EPOCH")
     if sde:
         try:
-            return float(int(sde))
-        except ValueError as e:
-            raise UserError([Issue(f"SOURCE_DATE_EPOCH={sde!r} is not a whole number",
-                                   hint="set it to seconds since 1970, e.g. 1700000000")]) from e
+            value = int(sde) if len(sde) <= 20 else -1
+        except ValueError:
+            value = -1
+        if not 0 <= value <= MAX_EPOCH:
+            shown = sde if len(sde) <= 40 else sde[:39] + "…"
+            raise UserError([Issue(f"SOURCE_DATE_EPOCH={shown!r} is not a whole number of seconds "
+                                   f"from 0 to {MAX_EPOCH}",
+                                   hint="set it to seconds since 1970, e.g. 1700000000")])
+        return float(value)
     return time.time()
 
 
@@ -118,6 +125,35 @@ def reproducibility_warning(output: Path) -> str | None:
             "Run 'ankigen diff' against an export of your collection to see what Anki will do.")
 
 
+def written_by_ankigen(path: Path) -> bool:
+    """Whether an existing file is a package ankigen wrote (its zip comment, or for packages from
+    before the comment, ankigen's note types in the collection); only those are replaced."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if zf.comment == PACKAGE_MARK:
+                return True
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
+    from ankigen.diff import _collection
+
+    try:
+        data = _collection(path)
+    except UserError:
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "c.anki2"
+        db.write_bytes(data)
+        try:
+            conn = sqlite3.connect(db)
+            try:
+                row = conn.execute("select models from col").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return False
+    return bool(row) and isinstance(row[0], str) and any(name in row[0] for name in MODEL_NAMES.values())
+
+
 def models(templates: Path) -> dict[str, object]:
     import genanki
 
@@ -168,9 +204,10 @@ def write_package(deck: BuiltDeck, output: Path, templates: Path, timestamp: flo
         raise UserError([Issue(f"cannot write {output}: {e.strerror or e}",
                                hint="choose an output path in a writable folder")]) from e
     tmp = Path(tmp_name)
-    db_fd, db_name = tempfile.mkstemp(suffix=".anki2")
-    os.close(db_fd)
+    db_name = ""
     try:
+        db_fd, db_name = tempfile.mkstemp(suffix=".anki2")
+        os.close(db_fd)
         conn = sqlite3.connect(db_name)
         try:
             pkg.write_to_db(conn.cursor(), ts, itertools.count(int(ts * 1000)))
@@ -181,6 +218,7 @@ def write_package(deck: BuiltDeck, output: Path, templates: Path, timestamp: flo
             conn.close()
         date = time.gmtime(max(ts, 315532800))[:6]
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.comment = PACKAGE_MARK
             def put(name: str, data: bytes) -> None:
                 info = zipfile.ZipInfo(name, date_time=date)
                 info.compress_type = zipfile.ZIP_DEFLATED
@@ -193,13 +231,15 @@ def write_package(deck: BuiltDeck, output: Path, templates: Path, timestamp: flo
                 put(str(i), m.data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, output)
-    except OSError as e:
+    except (OSError, sqlite3.Error) as e:
         tmp.unlink(missing_ok=True)
-        raise UserError([Issue(f"cannot write {output}: {e.strerror or e}",
-                               hint="check the folder exists, is writable and the disk has space")]) from e
+        raise UserError([Issue(f"cannot write {output}: {getattr(e, 'strerror', None) or e}",
+                               hint="check the folder exists, is writable and the disk (also "
+                                    "TMPDIR) has space; a file size limit (ulimit -f) also stops it")]) from e
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     finally:
-        Path(db_name).unlink(missing_ok=True)
+        if db_name:
+            Path(db_name).unlink(missing_ok=True)
     return output

@@ -14,6 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ankigen import decks
+from ankigen.bounds import (
+    check_fields,
+    check_figure,
+    item_limit,
+    run_limit,
+    where_of,
+    worker_pool,
+)
 from ankigen.errors import Collector, Issue, UserError
 from ankigen.model import (
     BuiltDeck,
@@ -63,11 +71,14 @@ def concept_note(library: Library, topic: Topic, concept: Concept, root: str, se
 
     deck = decks.deck_name(library, root, topic)
     args = draw.figure_args(concept.figure, {}, f"concept '{concept.id}'") if concept.figure else ()
+    check_figure(args, concept, seed, 0)
     note = render.render_concept(concept, deck, seed, project.templates, args)
+    check_fields(note.fields, where_of(concept), seed, 0, latex=False)
     media = None
     if note.figure and concept.figure:
         draw.check_claims(note.figure, concept.figure.loc)
         media = draw.draw_figure(note.figure, concept.figure.loc, figures) if drawing else None
+    check_figure((), concept, seed, 0, media)
     return draw.attach(note, media), media
 
 
@@ -79,50 +90,34 @@ def problem_note(library: Library, topic: Topic, problem: Problem, root: str, se
 
     verified = verified or solve_and_verify(problem, seed, slot)
     solved = verified.solved
-    where = {"path": problem.loc.path, "line": problem.loc.line, "column": problem.loc.column,
-             "item": f"problem '{problem.id}'"}
+    where = where_of(problem)
     deck = decks.deck_name(library, root, topic)
     args = draw.figure_args(problem.figure, solved.namespace(), f"problem '{problem.id}'") \
         if problem.figure else ()
+    check_figure(args, problem, seed, slot)
     try:
         note = render.render_problem(verified, deck, project.templates, args)
     except render.RenderError as e:
         raise UserError([Issue(f"{e.message} (seed {seed}, slot {slot})", hint=e.hint,
                                **where)]) from e  # type: ignore[arg-type]
-    for name, html in note.fields:
-        from ankigen.texutil import latex_problems
-
-        for msg in latex_problems(html):
-            raise UserError([Issue(f"rendered {name} has {msg} (seed {seed}, slot {slot})",
-                                   hint="check the template and the values it shows",
-                                   **where)])  # type: ignore[arg-type]
+    check_fields(note.fields, where, seed, slot)
     media = None
     if note.figure and problem.figure:
         draw.check_claims(note.figure, problem.figure.loc, f" (seed {seed}, slot {slot})")
         media = draw.draw_figure(note.figure, problem.figure.loc, figures) if drawing else None
+    check_figure((), problem, seed, slot, media)
     return draw.attach(note, media), media
 
 
 def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:
-    """sample → solve → verify one variant, under a time limit."""
+    """sample → solve → verify one variant, under the item's time limit."""
     from ankigen import render
-    from ankigen.limits import time_limit, variant_seconds
     from ankigen.sample import sample
     from ankigen.solve import solve
     from ankigen.verify import verify
 
-    where = {"path": problem.loc.path, "line": problem.loc.line, "column": problem.loc.column,
-             "item": f"problem '{problem.id}'"}
-    seconds = variant_seconds()
-
-    def expired() -> UserError:
-        return UserError([Issue(f"computing the variant took longer than {seconds:g} s "
-                                f"(seed {seed}, slot {slot}); stopped",
-                                hint="make the derivation cheaper, e.g. build the answer by construction "
-                                     "instead of simplify/solve/integrate",
-                                **where)])  # type: ignore[arg-type]
-
-    with time_limit(seconds, expired):
+    where = where_of(problem)
+    with item_limit(problem, seed, slot):
         solved = solve(problem, sample(problem, seed, slot))
         try:
             answer = render.answer_html(solved)
@@ -156,12 +151,13 @@ def _run_job(index: int) -> tuple[int, FinalNote | None, Media | None, tuple[Iss
     job: Job = _WORKER["jobs"][index]  # type: ignore[index]
     figures: FigureStore | None = _WORKER.get("figures")  # type: ignore[assignment]
     try:
-        if isinstance(job.item, Concept):
-            note, media = concept_note(library, job.topic, job.item, recipe.name, recipe.seed, project,
-                                       figures)
-        else:
-            note, media = problem_note(library, job.topic, job.item, recipe.name, recipe.seed,
-                                       job.slot, project, figures)
+        with item_limit(job.item, recipe.seed, job.slot):
+            if isinstance(job.item, Concept):
+                note, media = concept_note(library, job.topic, job.item, recipe.name, recipe.seed,
+                                           project, figures)
+            else:
+                note, media = problem_note(library, job.topic, job.item, recipe.name, recipe.seed,
+                                           job.slot, project, figures)
     except UserError as e:
         return index, None, None, e.issues
     return index, note, media, ()
@@ -207,6 +203,9 @@ def _die_with_parent() -> None:
     """Pool initializer: on Linux, have the kernel stop a worker whose parent was killed."""
     import sys
 
+    from ankigen.limits import reset_in_child
+
+    reset_in_child()
     if sys.platform.startswith("linux"):
         import contextlib
         import ctypes
@@ -258,7 +257,7 @@ def generate(library: Library, recipe: Recipe, project: Project,
                    figures=store.figures() if store is not None else None)
     drawing = sum(jobs[i].item.figure is not None for i in pending) >= EAGER_FIGURES
     try:
-        with _long_lived(figures=drawing):
+        with _long_lived(figures=drawing), run_limit():
             for i, outcome in _compute(jobs, pending, workers, recipe, progress).items():
                 results[i] = outcome
     finally:
@@ -286,14 +285,13 @@ def generate(library: Library, recipe: Recipe, project: Project,
 Outcome = tuple[FinalNote | None, Media | None, tuple[Issue, ...]]
 
 
+
+
 def _compute(jobs: list[Job], pending: list[int], workers: int, recipe: Recipe,
              progress: Progress | None) -> dict[int, Outcome]:
     """Run the pending jobs, in forked workers when there are several."""
     results: dict[int, Outcome] = {}
     if workers > 1 and len(pending) > 1 and _can_fork():
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         def cost(i: int) -> int:  # longest jobs first, so no worker is left with a long tail
             item = jobs[i].item
             return (2 if item.figure is not None else 0) + (1 if isinstance(item, Problem) else 0)
@@ -304,18 +302,12 @@ def _compute(jobs: list[Job], pending: list[int], workers: int, recipe: Recipe,
         for i in pending:
             first.setdefault(id(jobs[i].item), i)
         order = sorted(pending, key=lambda i: (-cost(i), first[id(jobs[i].item)], jobs[i].slot))
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_die_with_parent)
-        try:
+        with worker_pool(workers, _die_with_parent) as pool:
             chunk = max(1, min(recipe.variants, len(pending) // (workers * 16)))
             for index, note, media, issues in pool.map(_run_job, order, chunksize=chunk):
                 results[index] = (note, media, issues)
                 if progress:
                     progress(1)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
     else:
         for i in pending:
             index, note, media, issues = _run_job(i)
@@ -374,11 +366,12 @@ def build(recipe_arg: str | None = None, topics: Sequence[str] = (), variants: i
           progress_factory: Callable[[int], Progress] | None = None, workers: int | None = None,
           use_cache: bool = True, cache_dir: Path | None = None) -> BuildResult:
     from ankigen.cache import Cache, default_dir
-    from ankigen.package import reproducibility_warning, write_package
+    from ankigen.package import build_timestamp, reproducibility_warning, write_package
 
     project = find_project(src)
     recipe, out = resolve_recipe(project, recipe_arg, topics, variants, seed, output)
     _check_output_path(out, project)
+    build_timestamp()  # a bad SOURCE_DATE_EPOCH is reported before the work, not after
     cache = Cache(cache_dir or default_dir(), project.templates) if use_cache else None
     manifest = cache.manifest_key(project.sources, recipe) if cache else None
     hits = cache.get_manifest(manifest) if cache and manifest else None
@@ -399,6 +392,11 @@ def build(recipe_arg: str | None = None, topics: Sequence[str] = (), variants: i
 
 
 def _check_output_path(out: Path, project: Project) -> None:
+    from ankigen.package import written_by_ankigen
+
+    if out.is_file() and not written_by_ankigen(out):
+        raise UserError([Issue(f"refusing to overwrite {out}: it is not a deck ankigen wrote",
+                               hint="choose another file name, or delete it yourself")])
     resolved = out.resolve()
     for protected in (project.sources, project.templates):
         try:
@@ -461,12 +459,14 @@ def show(item_id: str, seed: int | None = None, slot: int = 0, recipe_arg: str |
                 if slot != 0:
                     raise UserError([Issue(f"concept '{item_id}' has only slot 0",
                                            hint="omit --variant for concepts")])
-                return concept_note(library, topic, c, recipe.name, recipe.seed, project)
+                with item_limit(c, recipe.seed, 0):
+                    return concept_note(library, topic, c, recipe.name, recipe.seed, project)
         for p in topic.problems:
             if p.id == item_id:
                 if not 0 <= slot < 1000:
                     raise UserError([Issue(f"slot {slot} is out of range", hint="use 0 to 999")])
-                return problem_note(library, topic, p, recipe.name, recipe.seed, slot, project)
+                with item_limit(p, recipe.seed, slot):
+                    return problem_note(library, topic, p, recipe.name, recipe.seed, slot, project)
     ids = [c.id for t in library.topics for c in t.concepts] + \
         [p.id for t in library.topics for p in t.problems]
     from ankigen.expr import suggest

@@ -198,12 +198,69 @@ def _note_html(note: FinalNote, templates: Path) -> str:
             + "".join(cards) + '</section>')
 
 
+MARKER = ".ankigen-preview"  # lists every file of a site ankigen wrote; nothing else is replaced
+MATHJAX_HINT = "give tex-chtml.js of the mathjax npm package (node_modules/mathjax/es5/tex-chtml.js)"
+FONTS = Path("output/chtml/fonts/woff-v2")
+EXTENSIONS = ("boldsymbol", "cancel")  # the TeX packages cards may use beyond tex-chtml's own
+MAX_MATHJAX_FILE = 8 * 1024 * 1024
+
+
+def check_replaceable(out_dir: Path) -> None:
+    """Refuse to replace a folder unless it is empty or a preview ankigen wrote, with nothing added."""
+    if not out_dir.exists() and not out_dir.is_symlink():
+        return
+    if out_dir.is_symlink() or not out_dir.is_dir():
+        raise UserError([Issue(f"refusing to replace {out_dir}: it is not a folder",
+                               hint="give a new folder for the site, e.g. -o site")])
+    if next(out_dir.iterdir(), None) is None:
+        return
+    try:
+        marker = json.loads((out_dir / MARKER).read_text(encoding="utf-8"))
+        listed, folders = set(marker["files"]), set(marker["folders"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserError([Issue(f"refusing to replace {out_dir}: it is not a preview site ankigen wrote "
+                               f"(no {MARKER} file), so it may hold your files",
+                               hint="give a new or empty folder, e.g. -o site")]) from None
+    for p in out_dir.rglob("*"):  # stops at the first foreign entry
+        rel = str(p.relative_to(out_dir))
+        ours = rel in folders if p.is_dir() else (rel in listed or rel == MARKER)
+        if p.is_symlink() or not ours:
+            raise UserError([Issue(f"refusing to replace {out_dir}: '{rel}' was not written by "
+                                   "ankigen preview", hint="move it out, or give another folder")])
+
+
+def _mathjax_files(mathjax: Path) -> list[tuple[Path, Path]]:
+    """(source, path in the site) of the MathJax files cards need; refuse anything else."""
+    if not mathjax.exists():
+        raise UserError([Issue(f"MathJax not found at {mathjax}", hint=MATHJAX_HINT)])
+    entry = mathjax / "tex-chtml.js" if mathjax.is_dir() else mathjax
+    if not entry.is_file() or entry.is_symlink() or entry.suffix != ".js":
+        raise UserError([Issue(f"{mathjax} is not a MathJax 3 bundle (its tex-chtml.js)",
+                               hint=MATHJAX_HINT)])
+    root = entry.parent
+    fonts = root / FONTS
+    with entry.open("rb") as f:
+        head = f.read(MAX_MATHJAX_FILE + 1)
+    if len(head) > MAX_MATHJAX_FILE or b"MathJax" not in head or not fonts.is_dir():
+        raise UserError([Issue(f"{entry} is not a MathJax 3 bundle (no MathJax script with "
+                               f"{FONTS} beside it)", hint=MATHJAX_HINT)])
+    files = [(entry, Path(entry.name))]
+    for font in sorted(fonts.glob("*.woff")):
+        files.append((font, FONTS / font.name))
+    for ext in EXTENSIONS:
+        files.append((root / "input/tex/extensions" / f"{ext}.js", Path(f"input/tex/extensions/{ext}.js")))
+    for source, _ in files[1:]:
+        ok = source.is_file() and not source.is_symlink() and source.stat().st_size <= MAX_MATHJAX_FILE
+        if not ok or (source.suffix == ".woff" and source.read_bytes()[:4] != b"wOFF"):
+            raise UserError([Issue(f"{source} is not a file of a MathJax 3 bundle", hint=MATHJAX_HINT)])
+    return files
+
+
 def write_site(deck: BuiltDeck, library: Library, templates: Path, out_dir: Path,
                mathjax: Path | None = None) -> PreviewResult:
     """Write the whole site to a temporary folder, then move it into place."""
-    if mathjax is not None and not mathjax.exists():
-        raise UserError([Issue(f"MathJax not found at {mathjax}",
-                               hint="give the path of tex-chtml.js from the mathjax npm package")])
+    mathjax_files = _mathjax_files(mathjax) if mathjax is not None else []
+    check_replaceable(out_dir)
     by_topic: dict[str, list[FinalNote]] = {}
     topic_of: dict[str, str] = {}
     for t in library.topics:
@@ -222,10 +279,11 @@ def write_site(deck: BuiltDeck, library: Library, templates: Path, out_dir: Path
         (tmp / "card.css").write_text((templates / "anki" / "style.css").read_text(encoding="utf-8"))
         (tmp / "site.css").write_text(SITE_CSS)
         (tmp / "search.js").write_text(SEARCH_JS)
-        if mathjax is not None:
-            src_dir = mathjax.parent if mathjax.is_file() else mathjax
-            shutil.copytree(src_dir, tmp / "mathjax")
-            entry = mathjax.name if mathjax.is_file() else "tex-chtml.js"
+        if mathjax_files:
+            for source, rel in mathjax_files:
+                (tmp / "mathjax" / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, tmp / "mathjax" / rel)
+            entry = mathjax_files[0][1]
             mj_index, mj_topic = f"mathjax/{entry}", f"../mathjax/{entry}"
         else:
             mj_index = mj_topic = CDN
@@ -259,9 +317,23 @@ def write_site(deck: BuiltDeck, library: Library, templates: Path, out_dir: Path
         (tmp / "index.html").write_text(_page(f"{deck.recipe.name}: {len(deck.notes)} notes",
                                               "".join(body), mj_index, 0), encoding="utf-8")
         (tmp / "search-index.js").write_text("window.ANKIGEN_INDEX = " + json.dumps(index_entries) + ";")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
+        written = {str(p.relative_to(tmp)): p.is_dir() for p in tmp.rglob("*")}
+        (tmp / MARKER).write_text(json.dumps({"ankigen": "preview",
+                                              "files": sorted(k for k, d in written.items() if not d),
+                                              "folders": sorted(k for k, d in written.items() if d)}))
+        check_replaceable(out_dir)
+        old = None
+        if out_dir.exists() and next(out_dir.iterdir(), None) is None:  # the user's empty folder: fill it
+            for entry in tmp.iterdir():
+                entry.rename(out_dir / entry.name)
+            tmp.rmdir()
+        else:
+            if out_dir.exists():  # our own site (checked just above): swapped out, then removed
+                old = Path(tempfile.mkdtemp(prefix=".preview-old-", dir=out_dir.parent))
+                out_dir.rename(old / "site")
+            tmp.rename(out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -276,6 +348,9 @@ def preview(recipe_arg: str | None, topics: Sequence[str], variants: int | None,
     from ankigen.pipeline import default_workers, generate, load, resolve_recipe
 
     project = find_project(src)
+    if mathjax is not None:
+        _mathjax_files(mathjax)
+    check_replaceable(out_dir)
     library = load(project)
     recipe, _ = resolve_recipe(project, recipe_arg, topics, variants, seed, None)
     cache = Cache(default_dir(), project.templates) if use_cache else None

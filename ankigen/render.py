@@ -6,18 +6,20 @@ never collide with jinja syntax: ``\\( \\frac{<< a >>}{x^{2}} \\)``.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import nh3
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import StrictUndefined, TemplateError, Undefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from ankigen import identity
 from ankigen.errors import AnkigenError
 from ankigen.model import Concept, FigureRequest, Problem, RenderedNote, Solved, Verified
+from ankigen.texsafe import MEDIA_NAME, field_problems, html_problems
 from ankigen.texutil import escape_math_comparisons
 
 ALLOWED_TAGS = {
@@ -29,8 +31,14 @@ ALLOWED_ATTRIBUTES = {
     "img": {"src", "alt", "class", "width", "height"},
     "span": {"class"}, "div": {"class"}, "td": {"class", "colspan", "rowspan"},
     "th": {"class", "colspan", "rowspan"}, "table": {"class"}, "p": {"class"},
-    "a": {"href"}, "code": {"class"},
+    "code": {"class"},
 }
+# Cards never link out (a click on a link in a card is a way out of the sandbox), and media
+# are plain file names in the collection's media folder: nothing remote, no paths.
+MAX_FIELD = 64 * 1024  # characters of one rendered field
+MAX_DIGITS = 30  # places after the point that |dec may show
+TEMPLATE_FILTERS = ("abs", "first", "last", "length", "join", "int", "float", "round", "max", "min",
+                    "sum", "list", "sort", "reverse", "lower", "upper", "capitalize", "trim")
 
 
 class RenderError(AnkigenError):
@@ -71,7 +79,10 @@ def _signed(value: Any) -> str:
 def _dec(value: Any, digits: int = 3) -> str:
     import sympy as sp
 
-    return f"{float(sp.N(value, 30)):.{int(digits)}f}"
+    places = int(digits)
+    if not 0 <= places <= MAX_DIGITS:
+        raise SecurityError(f"|dec({digits}): at most {MAX_DIGITS} places")
+    return f"{float(sp.N(value, 30)):.{places}f}"
 
 
 def _set(value: Any) -> str:
@@ -85,19 +96,58 @@ def _coef(value: Any) -> str:
 
 
 def _finalize(value: Any) -> str:
+    if isinstance(value, Undefined):  # a blocked attribute: raise its own message
+        return str(value)
     return tex(value)
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """jinja's sandbox, with sizes bounded: powers, repeated strings and lists, ranges.
+
+    Intercepted operators are also never folded at compile time, so `<< 9**(9**9) >>`
+    cannot hang the compiler either.
+    """
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            _check_power(left, right)
+        elif isinstance(left, str | list | tuple) or isinstance(right, str | list | tuple):
+            seq, times = (left, right) if isinstance(left, str | list | tuple) else (right, left)
+            if isinstance(times, int) and len(seq) * times > MAX_FIELD:
+                raise SecurityError(f"a repeated text or list longer than {MAX_FIELD} items")
+        return super().call_binop(context, operator, left, right)
+
+
+def _check_power(base: Any, exp: Any) -> None:
+    try:
+        e, b = abs(float(exp)), abs(float(base))
+    except (TypeError, ValueError, OverflowError):
+        return
+    if e > 512 or (b > 1 and e * math.log10(b) > 400):
+        raise SecurityError(f"{base}**{exp} is too large (at most 400 digits)")
+
+
+def _range(*args: int) -> range:
+    r = range(*args)
+    if len(r) > 10_000:
+        raise SecurityError("range() is longer than 10000")
+    return r
 
 
 @lru_cache(maxsize=1)
 def environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = _Sandbox(
         variable_start_string="<<", variable_end_string=">>",
         block_start_string="<%", block_end_string="%>",
         comment_start_string="<#", comment_end_string="#>",
         undefined=StrictUndefined, autoescape=False, finalize=_finalize,
         keep_trailing_newline=False,
     )
+    env.filters = {name: env.filters[name] for name in TEMPLATE_FILTERS}
     env.filters.update(tex=tex, signed=_signed, dec=_dec, set=_set, coef=_coef)
+    env.globals = {"range": _range}
     return env
 
 
@@ -107,18 +157,44 @@ def compile_template(text: str) -> Any:
 
 
 def render_text(text: str, context: dict[str, Any]) -> str:
+    """Render a template, stopping as soon as its output passes MAX_FIELD characters."""
+    parts: list[str] = []
+    size = 0
     try:
-        return str(compile_template(text).render(**context))
+        for chunk in compile_template(text).generate(**context):
+            size += len(chunk)
+            if size > MAX_FIELD:
+                raise RenderError(f"the text is longer than {MAX_FIELD // 1024} KB once rendered",
+                                  "show fewer or shorter values")
+            parts.append(chunk)
     except TemplateError as e:
         raise RenderError(f"template error: {e.message or e}",
                           "check the << >> and <% %> parts of this text") from e
+    except (TypeError, ValueError, ArithmeticError, LookupError, RecursionError, MemoryError) as e:
+        raise RenderError(f"template error: {_reason(e)}",
+                          "templates only show values: compute them under derived") from e
+    return "".join(parts)
+
+
+def _reason(e: BaseException) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    if "integer string conversion" in text:
+        return "a value has more than 4300 digits"
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    """Keep an allowed attribute unless it is a media src that is not a plain file name."""
+    if name == "src" and not MEDIA_NAME.fullmatch(value):
+        return None
+    return value
 
 
 def clean_html(html: str) -> str:
-    """Make author HTML safe for Anki: no scripts, handlers or remote resources."""
+    """Make author HTML safe for Anki: no scripts, handlers, links or remote resources."""
     html = escape_math_comparisons(html.strip())
     return nh3.clean(
-        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, attribute_filter=_attribute,
         url_schemes=set(), link_rel=None, strip_comments=True,
     )
 
@@ -133,14 +209,37 @@ def _lines(text: str) -> str:
 
 @lru_cache(maxsize=8)
 def _footer_template(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+    from ankigen.errors import Issue, UserError
+
+    display = f"{path.parent.parent.name}/fields/{path.name}"
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_FIELD + 1)
+        if len(raw) > MAX_FIELD:
+            raise UserError([Issue(f"the footer template is larger than {MAX_FIELD // 1024} KB",
+                                   path=display, hint="keep it to one short line")])
+        return raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError([Issue(f"cannot read the footer template: {getattr(e, 'strerror', None) or e}",
+                               path=display, hint="make it a readable UTF-8 file")]) from e
 
 
 def footer(templates: Path, item_id: str, seed: int | None, slot: int) -> str:
-    """The Source field. Concepts and clozes pass seed=None: they do not depend on it, and a
-    seed in their footer would change every note at each regeneration."""
-    text = _footer_template(templates / "fields" / "source.html")
-    return render_text(text, {"id": item_id, "seed": seed, "slot": slot})
+    """The Source field; its errors name templates/fields/source.html, not the item. Concepts and
+    clozes pass seed=None: a seed in their footer would change every note at each regeneration."""
+    from ankigen.errors import Issue, UserError
+
+    path = templates / "fields" / "source.html"
+    text = _footer_template(path)
+    display = f"{templates.name}/fields/source.html"
+    try:
+        out = clean_html(render_text(text, {"id": item_id, "seed": seed, "slot": slot}))
+    except RenderError as e:
+        raise UserError([Issue(e.message, path=display, item=f"rendering for '{item_id}'",
+                               hint=e.hint)]) from e
+    for msg, hint in field_problems(out) + html_problems(out):
+        raise UserError([Issue(msg, path=display, item=f"rendering for '{item_id}'", hint=hint)])
+    return out
 
 
 def _tags(topic_id: str, kind: str, extra: tuple[str, ...]) -> tuple[str, ...]:

@@ -2,12 +2,15 @@
 
 Each variant gets its own random stream from SHA-256 of (seed, item id, slot),
 so adding or reordering problems never changes another problem's numbers.
-Constraints are declared; draws are rejected and retried up to a fixed cap.
+Constraints are declared; draws are rejected and retried up to a cap, and when the first
+few hundred draws are slow and none is accepted, sampling stops early with an error naming
+the constraint that failed most.
 """
 
 from __future__ import annotations
 
 import random
+import time
 from typing import Any
 
 from ankigen import identity
@@ -16,6 +19,11 @@ from ankigen.expr import ExprError
 from ankigen.model import Draw, Problem
 
 MAX_ATTEMPTS = 2000
+# No accepted draw among the first EARLY_DRAWS, and they took EARLY_SECONDS or more (each draw
+# computes derived values): the constraints (nearly) never hold, so say so now instead of
+# drawing for a minute. Cheap draws go on to MAX_ATTEMPTS, so rare constraints still work.
+EARLY_DRAWS = 300
+EARLY_SECONDS = 1.0
 
 
 def _draw_once(problem: Problem, rng: random.Random, evaluator_ns: dict[str, Any]) -> dict[str, Any]:
@@ -41,7 +49,12 @@ def sample(problem: Problem, seed: int, slot: int) -> Draw:
     symbols = make_symbols(list(problem.symbols))
     rejected: dict[str, int] = {}
     derived_needed = _constraint_needs_derived(problem)
+    start = time.monotonic()
+    tried = MAX_ATTEMPTS
     for attempt in range(1, MAX_ATTEMPTS + 1):
+        if attempt == EARLY_DRAWS + 1 and time.monotonic() - start >= EARLY_SECONDS:
+            tried = EARLY_DRAWS
+            break
         try:
             values = _draw_once(problem, rng, symbols)
             ns: dict[str, Any] = {**symbols, **values}
@@ -75,7 +88,7 @@ def sample(problem: Problem, seed: int, slot: int) -> Draw:
     worst = max(rejected, key=lambda k: rejected[k])
     loc = next((c_loc for c, c_loc in problem.constraints if c.text == worst), problem.loc)
     raise UserError([Issue(
-        f"no parameters satisfied constraint '{worst}' in {MAX_ATTEMPTS} draws "
+        f"no parameters satisfied constraint '{worst}' in {tried} draws "
         f"(seed {seed}, slot {slot}; acceptance rate 0.0%)",
         path=loc.path, line=loc.line, column=loc.column, item=f"problem '{problem.id}'",
         hint="widen the parameter ranges or relax the constraint")])

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ankigen.bounds import item_limit, run_limit, worker_pool
 from ankigen.errors import Issue, UserError
 from ankigen.expr import ExprError
 from ankigen.lint import Finding, distinct, form_mismatch, lint_item, lint_note
@@ -162,11 +163,13 @@ def _check_problem(index: int) -> tuple[int, ProblemReport]:
     checks = good = 0
     for s in seeds:
         try:
-            v = solve_and_verify(p, s, 0)
-            note, _ = problem_note(_STATE["library"], topic, p, "check", s, 0, _STATE["project"],
-                                   _STATE["figures"], drawing=s - seeds.start < _STATE["draw"], verified=v)
-            for k, hit in enumerate(_is_degenerate(p, v.solved.namespace())):
-                hits[k] += hit
+            with item_limit(p, s, 0):
+                v = solve_and_verify(p, s, 0)
+                note, _ = problem_note(_STATE["library"], topic, p, "check", s, 0, _STATE["project"],
+                                       _STATE["figures"], drawing=s - seeds.start < _STATE["draw"],
+                                       verified=v)
+                for k, hit in enumerate(_is_degenerate(p, v.solved.namespace())):
+                    hits[k] += hit
         except UserError as e:
             failures.extend(i.format() for i in e.issues)
             continue
@@ -178,11 +181,17 @@ def _check_problem(index: int) -> tuple[int, ProblemReport]:
     # what the shipped recipes build, so check fails wherever build would (once is enough per problem)
     for s, slot in _STATE["build_variants"] if not failures else ():
         try:
-            problem_note(_STATE["library"], topic, p, "check", s, slot, _STATE["project"], _STATE["figures"],
-                         drawing=_STATE["draw"] > 0)
+            with item_limit(p, s, slot):
+                problem_note(_STATE["library"], topic, p, "check", s, slot, _STATE["project"],
+                             _STATE["figures"], drawing=_STATE["draw"] > 0)
         except UserError as e:
             failures.extend(i.format() for i in e.issues)
-    acceptance, rejects = rejection_shares(p, seeds.start)
+    try:
+        with item_limit(p, seeds.start, 0):
+            acceptance, rejects = rejection_shares(p, seeds.start)
+    except UserError as e:
+        failures.extend(i.format() for i in e.issues)
+        acceptance, rejects = 0.0, [0.0] * len(p.constraints)
     degenerate = tuple((ex.text, h / good if good else 0.0) for (ex, _), h in zip(p.degenerate, hits, strict=True))
     violations = variety_violations(p, good, len(questions), len(answers), degenerate) \
         if good == len(seeds) else []
@@ -200,11 +209,13 @@ def _check_concept(index: int) -> tuple[int, int, tuple[str, ...], tuple[Finding
 
     topic, c = _STATE["concepts"][index]
     trials = 0
+    seed = _STATE["seeds"].start
     try:
-        if c.check is not None:
-            trials = check_identity(c, _STATE["seeds"].start)
-        note, _ = concept_note(_STATE["library"], topic, c, "check", _STATE["seeds"].start, _STATE["project"],
-                               _STATE["figures"], drawing=_STATE["draw"] > 0)
+        with item_limit(c, seed, 0):
+            if c.check is not None:
+                trials = check_identity(c, seed)
+            note, _ = concept_note(_STATE["library"], topic, c, "check", seed, _STATE["project"],
+                                   _STATE["figures"], drawing=_STATE["draw"] > 0)
     except UserError as e:
         return index, -1, tuple(i.format() for i in e.issues), ()
     return index, trials, (), tuple(lint_note(note, c))
@@ -259,7 +270,7 @@ def run_check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = No
     identities = trials = 0
     n_workers = workers or pipeline.default_workers()
     try:
-        with pipeline._long_lived(figures=draw_seeds > 0):
+        with pipeline._long_lived(figures=draw_seeds > 0), run_limit():
             for _, n, fails, found in _map(_check_concept, len(concepts), n_workers, 8):
                 failures.extend(fails)
                 findings.extend(found)
@@ -283,11 +294,7 @@ def _map(fn: Callable[[int], Any], n: int, workers: int, chunk: int) -> Any:
     from ankigen import pipeline
 
     if workers > 1 and n > 1 and pipeline._can_fork():
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=pipeline._die_with_parent) as pool:
+        with worker_pool(workers, pipeline._die_with_parent) as pool:
             yield from pool.map(fn, range(n), chunksize=chunk)
     else:
         for i in range(n):

@@ -7,6 +7,8 @@ the exact spot.
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,9 @@ _SCALAR_TAGS = {
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 MAX_BYTES = 2_000_000
+MAX_DEPTH = 100  # levels of nested mappings and lists
+_LEADING = re.compile(r"(?m)^[ \t?:-]*")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # libyaml's parser when PyYAML has it (same safe constructors, several times faster)
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -114,7 +119,7 @@ class _Converter:
             return str(node.value)
         if node.tag not in _SCALAR_TAGS:
             raise self._bad_tag(node)
-        return self.constructor.construct_object(node, deep=True)
+        return _scalar(self.constructor, node, self.fail)
 
     def _bad_tag(self, node: yaml.Node) -> UserError:
         return self.fail(
@@ -124,21 +129,74 @@ class _Converter:
         )
 
 
+def read_capped(path: Path, display: str, limit: int = MAX_BYTES) -> bytes:
+    """A file's bytes, refusing it before reading when it is larger than `limit`."""
+    try:
+        with path.open("rb") as f:
+            if os.fstat(f.fileno()).st_size > limit:
+                raise UserError([Issue(f"file is larger than {limit} bytes", path=display,
+                                       hint="split it into several topic files")])
+            raw = f.read(limit + 1)  # a file that grows while read, or a device, still stops
+    except OSError as e:
+        raise UserError([Issue(f"cannot read file: {e.strerror or e}", path=display,
+                               hint="check that the file exists and is readable")]) from e
+    if len(raw) > limit:
+        raise UserError([Issue(f"file is larger than {limit} bytes", path=display,
+                               hint="split it into several topic files")])
+    return raw
+
+
+def _nesting_problem(text: str, display: str) -> UserError | None:
+    """Nesting deeper than MAX_DEPTH, located; libyaml's composer recurses in C and would crash.
+
+    A cheap bound (brackets and leading indentation) skips the exact event scan for normal files.
+    """
+    brackets = re.sub(r"[^\[\]{}]", "", text)
+    depth = bound = 0
+    for ch in brackets:
+        depth = depth + 1 if ch in "[{" else max(depth - 1, 0)
+        bound = max(bound, depth)
+    bound += max((len(m) for m in _LEADING.findall(text)), default=0)
+    if bound <= MAX_DEPTH:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_LOADER):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                mark = event.start_mark
+                if depth > MAX_DEPTH and mark is not None:
+                    return UserError([Issue(f"YAML is nested more than {MAX_DEPTH} levels deep",
+                                            path=display, line=mark.line + 1, column=mark.column + 1,
+                                            hint="flatten the structure")])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # a syntax error: composing reports it with its location
+    return None
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
 def load_yaml(path: Path, display: str) -> Any:
     """Parse one YAML file into Map/Seq/scalars, or raise UserError with a location."""
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise UserError([Issue(f"cannot read file: {e.strerror}", path=display,
-                               hint="check that the file exists and is readable")]) from e
-    if len(raw) > MAX_BYTES:
-        raise UserError([Issue(f"file is larger than {MAX_BYTES} bytes", path=display,
-                               hint="split it into several topic files")])
+    raw = read_capped(path, display)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise UserError([Issue("file is not valid UTF-8", path=display,
                                hint="save it with UTF-8 encoding")]) from e
+    bad = _CONTROL.search(text)
+    if bad:
+        at = _position(text, bad.start())
+        raise UserError([Issue(f"the file contains the control character U+{ord(bad.group()):04X}",
+                               path=display, line=at[0], column=at[1], hint="delete it")])
+    nesting = _nesting_problem(text, display)
+    if nesting is not None:
+        raise nesting
     try:
         try:
             node = yaml.compose(text, Loader=_LOADER)
@@ -160,3 +218,11 @@ def load_yaml(path: Path, display: str) -> Any:
     if node is None:
         return None
     return _Converter(display).convert(node)
+
+
+def _scalar(constructor: Any, node: yaml.ScalarNode, fail: Any) -> Any:
+    try:
+        return constructor.construct_object(node, deep=True)
+    except ValueError as e:  # an integer over 4300 digits, a bad date, ...
+        raise fail(node, f"cannot read the value: {str(e).split(';')[0]}",
+                   "use a shorter number, or quote it to make it text") from e

@@ -40,8 +40,10 @@ def test_bad_input_message(name, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(proj)
     args = shlex.split((case / "args.txt").read_text()) if (case / "args.txt").exists() else ["validate"]
     if (case / "env.txt").exists():
-        key, value = (case / "env.txt").read_text().strip().split("=", 1)
-        monkeypatch.setenv(key, value)
+        for line in (case / "env.txt").read_text().splitlines():
+            if line.strip():
+                key, value = line.strip().split("=", 1)
+                monkeypatch.setenv(key, value)
     before = {p: p.read_bytes() for p in proj.rglob("*") if p.is_file()}
     with pytest.raises(SystemExit) as exit_info:
         cli.main(args)
