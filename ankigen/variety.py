@@ -191,7 +191,7 @@ def _check_problem(index: int) -> tuple[int, ProblemReport]:
             acceptance, rejects = rejection_shares(p, seeds.start)
     except UserError as e:
         failures.extend(i.format() for i in e.issues)
-        acceptance, rejects = 0.0, [0.0] * len(p.constraints)
+        acceptance, rejects = 0.0, (0.0,) * len(p.constraints)
     degenerate = tuple((ex.text, h / good if good else 0.0) for (ex, _), h in zip(p.degenerate, hits, strict=True))
     violations = variety_violations(p, good, len(questions), len(answers), degenerate) \
         if good == len(seeds) else []
