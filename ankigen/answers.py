@@ -135,7 +135,8 @@ def _points(value: Any, others: list[Any], names: list[str], seed: int,
     """Deterministic points where the value and every mistake are finite and moderate."""
     sp = _sp()
     rng = random.Random(seed)
-    syms = [sp.Symbol(x) for x in names]
+    free = {str(s): s for v in [value, *others] for s in _free(v)}  # the value's own symbols
+    syms = [free.get(x, sp.Symbol(x)) for x in names]  # (e.g. real=True) are substituted
     points: list[list[float]] = []
     values: list[Any] = []
     mistakes: list[list[Any]] = [[] for _ in others]

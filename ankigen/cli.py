@@ -107,7 +107,7 @@ def build(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int | 
         click.echo(f"warning: {warning}", err=True)
     if not quiet:
         click.echo(f"wrote {result.output}: {result.notes} notes ({result.concepts} concepts, "
-                   f"{result.clozes} clozes, {result.problems} problem variants) in "
+                   f"{result.clozes} clozes, {result.problems} problems) in "
                    f"{result.topics} decks, {result.media} figures; {result.cached} from cache")
 
 

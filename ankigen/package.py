@@ -36,7 +36,10 @@ if TYPE_CHECKING:
 
 FIELDS = {
     "concept": ["Front", "FrontFigure", "Back", "BackFigure", "Source"],
-    "problem": ["Question", "QuestionFigure", "Answer", "Solution", "AnswerFigure", "Source"],
+    # Question..AnswerFigure and Source show variant 0 (what a card without JavaScript shows);
+    # Variants holds variants 1..K-1, Check every variant's checker spec (ankigen/variants.py).
+    "problem": ["Question", "QuestionFigure", "Answer", "Solution", "AnswerFigure", "Variants", "Check",
+                "Source"],
     "cloze": ["Text", "Extra", "Figure", "Source"],
 }
 MODEL_NAMES = {"concept": "ankigen concept", "problem": "ankigen problem", "cloze": "ankigen cloze"}
@@ -118,14 +121,32 @@ def reproducibility_warning(output: Path) -> str | None:
             "Run 'ankigen diff' against an export of your collection to see what Anki will do.")
 
 
+PRACTICE = "<!-- ankigen:practice -->"
+
+
+def card_templates(templates: Path, kind: str) -> tuple[str, str]:
+    """Front and back of a note type, with the practice script and style inlined where
+    the template asks for them (no external file, nothing loaded from anywhere)."""
+    anki = templates / "anki"
+    sides = [(anki / f"{kind}.{side}.html").read_text(encoding="utf-8") for side in ("front", "back")]
+    if any(PRACTICE in s for s in sides):
+        js = (anki / "practice.js").read_text(encoding="utf-8")
+        css = (anki / "practice.css").read_text(encoding="utf-8")
+        if "</script" in js.lower() or "{{" in js or "</style" in css.lower() or "{{" in css:
+            raise UserError([Issue("templates/anki/practice.js or practice.css holds '</script', "
+                                   "'</style' or '{{'", hint="they are inlined into the card templates")])
+        block = f"<style>{css}</style><script>{js}</script>"
+        sides = [s.replace(PRACTICE, block) for s in sides]
+    return sides[0], sides[1]
+
+
 def models(templates: Path) -> dict[str, object]:
     import genanki
 
     css = (templates / "anki" / "style.css").read_text(encoding="utf-8")
     out: dict[str, object] = {}
     for kind, fields in FIELDS.items():
-        front = (templates / "anki" / f"{kind}.front.html").read_text(encoding="utf-8")
-        back = (templates / "anki" / f"{kind}.back.html").read_text(encoding="utf-8")
+        front, back = card_templates(templates, kind)
         out[kind] = genanki.Model(
             identity.MODEL_IDS[kind], MODEL_NAMES[kind],
             fields=[{"name": f} for f in fields],
