@@ -52,10 +52,13 @@ class PackageNote:
 
     def edited_in_anki(self) -> bool:
         """True if the fields no longer match the fingerprint the build wrote into Source."""
-        from ankigen.package import FINGERPRINT, fingerprint
+        from ankigen.package import FINGERPRINT, fingerprint, source_index
 
-        m = FINGERPRINT.search(self.fields[-1]) if self.fields else None
-        return bool(m) and m.group(1) != fingerprint(self.fields)  # type: ignore[union-attr]
+        at = source_index(self.fields)
+        if at is None:
+            return False
+        m = FINGERPRINT.search(self.fields[at])
+        return m is not None and m.group(1) != fingerprint(self.fields, at)
 
 
 @dataclass(frozen=True)
@@ -76,10 +79,13 @@ class DiffResult:
 
 
 def _label(fields: tuple[str, ...]) -> str:
-    for f in reversed(fields):
-        m = SOURCE_ID.search(f)
-        if m:
-            return m.group(1)
+    """The footer's item id (the Source field's, not a footer of another variant in Variants)."""
+    from ankigen.package import source_index
+
+    at = source_index(fields)
+    m = SOURCE_ID.search(fields[at]) if at is not None else None
+    if m:
+        return m.group(1)
     return re.sub(r"<[^>]+>", "", fields[0])[:40] if fields else "?"
 
 
@@ -134,10 +140,17 @@ def read_package(path: Path) -> dict[str, PackageNote]:
     out = {}
     for guid, flds, mod, mid, tags, nid in rows:
         fields = tuple(flds.split("\x1f"))
-        if 'class="source-id"' in fields[-1]:
+        if _is_ankigen(fields):
             out[guid] = PackageNote(guid, _label(fields), fields, int(mod), int(mid),
                                     tuple(str(tags).split()), note_deck.get(nid, ""))
     return out
+
+
+def _is_ankigen(fields: tuple[str, ...]) -> bool:
+    from ankigen.package import source_index
+
+    at = source_index(fields)
+    return at is not None and 'class="source-id"' in fields[at]
 
 
 def read_note_types(path: Path) -> dict[int, tuple[str, tuple[str, ...]]]:

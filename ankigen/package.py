@@ -36,10 +36,14 @@ if TYPE_CHECKING:
 
 FIELDS = {
     "concept": ["Front", "FrontFigure", "Back", "BackFigure", "Source"],
-    # Question..AnswerFigure and Source show variant 0 (what a card without JavaScript shows);
-    # Variants holds variants 1..K-1, Check every variant's checker spec (ankigen/variants.py).
-    "problem": ["Question", "QuestionFigure", "Answer", "Solution", "AnswerFigure", "Variants", "Check",
-                "Source"],
+    # Question..Source show variant 0 (what a card without JavaScript shows); Variants holds
+    # variants 1..K-1, Check every variant's checker spec (ankigen/variants.py). Variants and
+    # Check come AFTER Source, the six fields of the released note type: Anki's "Merge
+    # notetypes" appends missing fields at the end, so only this order leaves the merged note
+    # type equal to the package's and later imports with default options free of conflicts
+    # (tests/test_upgrade.py).
+    "problem": ["Question", "QuestionFigure", "Answer", "Solution", "AnswerFigure", "Source",
+                "Variants", "Check"],
     "cloze": ["Text", "Extra", "Figure", "Source"],
 }
 MODEL_NAMES = {"concept": "ankigen concept", "problem": "ankigen problem", "cloze": "ankigen cloze"}
@@ -60,20 +64,36 @@ def build_timestamp() -> float:
 FINGERPRINT = re.compile(r"<!-- ankigen ([0-9a-f]{16}) -->$")
 
 
-def fingerprint(fields: Sequence[str]) -> str:
-    """A hash of every field but Source (the last), as Anki stores them (NFC).
+def source_index(fields: Sequence[str]) -> int | None:
+    """Which field is Source: the one ending with a fingerprint, else the last if it is a footer.
+
+    Source is last in the concept and cloze note types and in the released problem note
+    type; the problem note type has Variants and Check after it.
+    """
+    for i, f in enumerate(fields):
+        if FINGERPRINT.search(f):
+            return i
+    return len(fields) - 1 if fields and 'class="source-id"' in fields[-1] else None
+
+
+def fingerprint(fields: Sequence[str], source: int = -1) -> str:
+    """A hash of every field but Source (index `source`), as Anki stores them (NFC).
 
     It is written into the Source field, so an export of the collection tells which
     notes were edited in Anki: their fields no longer match their fingerprint.
     """
-    text = "\x1f".join(unicodedata.normalize("NFC", f) for f in fields[:-1])
+    at = source % len(fields)
+    text = "\x1f".join(unicodedata.normalize("NFC", f) for i, f in enumerate(fields) if i != at)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def package_fields(note: FinalNote) -> list[str]:
-    """The note's fields as written into the package: Source ends with the fingerprint."""
-    values = [v for _, v in note.fields]
-    values[-1] += f"<!-- ankigen {fingerprint(values)} -->"
+    """The note's fields in the note type's order; Source ends with the fingerprint."""
+    given = dict(note.fields)
+    names = FIELDS[note.note_type]
+    values = [given.get(n, "") for n in names]
+    at = names.index("Source")
+    values[at] += f"<!-- ankigen {fingerprint(values, at)} -->"
     return values
 
 

@@ -252,8 +252,7 @@ def test_diff_reports_notes_edited_in_anki(tmp_path, calculus, project, export):
                 with_scheduling=True, with_deck_configs=False, with_media=True,
                 legacy=export.startswith("legacy")))  # legacy: collection.anki21, schema 11
         predicted = compare(read_package(exported), read_package(later))
-        label = {n.guid: re.search(r'source-id">([^<]+)<', n.fields[-1]).group(1)
-                 for n in read_package(later).values()}
+        label = {n.guid: n.label for n in read_package(later).values()}  # the Source footer's id
         assert predicted.edited_kept == (label[concept.guid],)
         assert predicted.edited_overwritten == (label[problem.guid],)
         import_apkg(col, later)
