@@ -65,15 +65,16 @@ FINGERPRINT = re.compile(r"<!-- ankigen ([0-9a-f]{16}) -->$")
 
 
 def source_index(fields: Sequence[str]) -> int | None:
-    """Which field is Source: the one ending with a fingerprint, else the last if it is a footer.
+    """Which field is Source: the one ending with a fingerprint, else the last with a footer.
 
     Source is last in the concept and cloze note types and in the released problem note
-    type; the problem note type has Variants and Check after it.
+    type; the problem note type has Variants and Check after it (empty on a released note
+    after the upgrade, which has no fingerprint).
     """
     for i, f in enumerate(fields):
         if FINGERPRINT.search(f):
             return i
-    return len(fields) - 1 if fields and 'class="source-id"' in fields[-1] else None
+    return next((i for i in reversed(range(len(fields))) if 'class="source-id"' in fields[i]), None)
 
 
 def fingerprint(fields: Sequence[str], source: int = -1) -> str:
