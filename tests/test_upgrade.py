@@ -178,7 +178,9 @@ def test_merge_with_update_if_newer_skips_the_problem_notes(reviewed, new_apkg):
 def test_upgrade_with_the_readme_options_keeps_history(reviewed, new_apkg, tmp_path):
     r, old, new = reviewed, read_package(OLD), read_package(new_apkg)
     predicted = compare(old, new)
+    schema = r.col.db.scalar("select scm from col")
     log = import_apkg(r.col, new_apkg, UPGRADE)
+    assert r.col.db.scalar("select scm from col") > schema  # a schema change: the next sync is a full one
     carried, orphans = old.keys() & new.keys(), old.keys() - new.keys()
     assert len(log.new) == len(predicted.added) == 0
     assert len(log.updated) == len(carried) == 32 and not log.conflicting and not log.duplicate
@@ -198,6 +200,8 @@ def test_upgrade_with_the_readme_options_keeps_history(reviewed, new_apkg, tmp_p
         == tuple(sorted(f"{i}#{k}" for i in items for k in (1, 2)))
     for g in orphans:
         assert _nfc(r.col.get_note(r.nid[g]).fields) == (*_nfc(old[g].fields), "", ""), old[g].label
+    # the README's search finds exactly them (their Check field is empty)
+    assert sorted(r.col.find_notes('"note:ankigen problem" Check:')) == sorted(r.nid[g] for g in orphans)
     # review history: every card, interval, due date and review log row as before
     _assert_history_kept(r)
     assert {r.answered[c] for c in r.answered if r.col.get_card(c).note().guid in carried} \
