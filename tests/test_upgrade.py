@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 import unicodedata
@@ -228,6 +229,46 @@ def test_upgrade_with_the_readme_options_keeps_history(reviewed, new_apkg, tmp_p
     after = diff(exported, new_apkg)
     assert after.note_types == () and after.orphaned == predicted.orphaned
     assert len(after.unchanged) == len(new) and not (after.updated or after.skipped or after.edited_kept)
+
+
+CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+
+
+def test_orphaned_variant_notes_show_as_self_graded_cards(reviewed, new_apkg):
+    """After the upgrade an old variant note runs the new template with an empty Check: no box,
+    no script error, its own question and answer (a self-graded card, as before)."""
+    if CHROMIUM is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is required (CI=true)")
+        pytest.skip("needs Debian's chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    r, old, new = reviewed, read_package(OLD), read_package(new_apkg)
+    import_apkg(r.col, new_apkg, UPGRADE)
+    orphan = next(g for g in sorted(old.keys() - new.keys()))
+    carried = identity.guid(old[orphan].label.split("#")[0], 0)
+    sides = {}
+    for g in (orphan, carried):
+        card = r.col.get_card(r.note_cards[r.nid[g]][0])
+        css = card.render_output().css
+        sides[g] = [f"<!doctype html><html><head><meta charset='utf-8'>{css}</head>"
+                    f"<body class='card'>{h}</body></html>" for h in (card.question(), card.answer())]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            for g, boxes in ((orphan, 0), (carried, 1)):  # the carried note: a box (proves the probe)
+                page.set_content(sides[g][0])
+                assert (page.locator("input").count() >= 1) == bool(boxes), old[g].label
+                page.set_content(sides[g][1])
+                assert page.locator("#ankigen-feedback .ankigen-result").count() == 0
+            page.set_content(sides[orphan][1])
+            text = page.inner_text("body")
+            assert old[orphan].label in text and "Suggested grade" not in text
+            assert errors == []
+        finally:
+            browser.close()
 
 
 def test_diff_command_lists_the_orphans_and_says_which_options(new_apkg):
