@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 AREAS = ["calculus", "linear-algebra", "multivariable-calculus", "probability",
-         "information-theory", "optimization", "deep-learning"]
+         "information-theory", "optimization", "ml-models", "deep-learning"]
 
 
 def test_amounts(library):
