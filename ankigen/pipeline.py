@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ankigen import decks
 from ankigen.errors import Collector, Issue, UserError
@@ -84,7 +84,7 @@ def problem_note(library: Library, topic: Topic, problem: Problem, root: str, se
     from ankigen.variants import PARTS, variants_html
 
     parts: list[tuple[int, dict[str, str]]] = []
-    specs = []
+    specs: list[dict[str, Any]] = []
     media: dict[str, Media] = {}
     first: FinalNote | None = None
     for i, slot in enumerate(slots):
@@ -107,7 +107,7 @@ def problem_note(library: Library, topic: Topic, problem: Problem, root: str, se
 
 def variant_note(library: Library, topic: Topic, problem: Problem, root: str, seed: int, slot: int,
                  project: Project, figures: FigureStore | None = None, drawing: bool = True,
-                 verified: Verified | None = None) -> tuple[FinalNote, Media | None, object]:
+                 verified: Verified | None = None) -> tuple[FinalNote, Media | None, dict[str, Any]]:
     """One variant through sample → solve → verify → render → draw (`check` may skip drawing)."""
     from ankigen import draw, render
 

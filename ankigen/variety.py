@@ -202,7 +202,7 @@ def _check_problem(index: int) -> tuple[int, ProblemReport]:
 
 
 FORMS = {"number": "number (1/2, 0.5, 1e-3, sqrt(2), pi, e, ln)", "vector": "vector (1, 2)",
-         "matrix": "matrix [[1, 2], [3, 4]]", "set": "set {2, 3} in any order",
+         "matrix": "matrix [[1, 2], [3, 4]]", "set": "set {{2, 3}} in any order",
          "expr": "expression in {vars}, checked at {n} points"}
 
 
