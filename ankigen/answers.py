@@ -135,7 +135,8 @@ def _points(value: Any, others: list[Any], names: list[str], seed: int,
     """Deterministic points where the value and every mistake are finite and moderate."""
     sp = _sp()
     rng = random.Random(seed)
-    syms = [sp.Symbol(x) for x in names]
+    free = {str(s): s for v in [value, *others] for s in _free(v)}  # the value's own symbols
+    syms = [free.get(x, sp.Symbol(x)) for x in names]  # (e.g. real=True) are substituted
     points: list[list[float]] = []
     values: list[Any] = []
     mistakes: list[list[Any]] = [[] for _ in others]
@@ -227,9 +228,9 @@ def overrides_for_form(form: str) -> dict[str, Any]:
 _WIDE = str.maketrans("0123456789.-", "０１２３４５６７８９。−")
 
 
-def _decimal(value: Any, kind: str, scale: float = 1.0, shift: float = 0.0) -> str:
-    def num(v: float) -> str:
-        return f"{v * scale + shift:.12g}"
+def _decimal(value: Any, kind: str, away: bool = False) -> str:
+    def num(v: float) -> str:  # away: 10 % and 0.5 further from zero's side (never closer)
+        return f"{v + 0.1 * abs(v) + 0.5 if away else v:.12g}"
     if kind == "number":
         return num(value)
     if kind == "matrix":
@@ -248,8 +249,8 @@ def typed_forms(entry: dict[str, Any]) -> list[str]:
 
 
 def perturbed_forms(entry: dict[str, Any]) -> list[str]:
-    """Values 10% (and 0.5) off the expected one; the judge must call them wrong (or a mistake)."""
+    """Values 10 % + 0.5 above the expected one; the judge must call them wrong (or a mistake)."""
     if entry["kind"] == "expr":
         return [f"({entry['text']})+1", f"1.1({entry['text']})+0.5"] \
             if _shape_of(entry["values"][0]) == "number" else []
-    return [_decimal(entry["value"], entry["kind"], 1.1, 0.5)]
+    return [_decimal(entry["value"], entry["kind"], away=True)]

@@ -21,7 +21,7 @@ from typing import Any
 from ankigen.draw import media_name
 from ankigen.model import FinalNote, Media
 
-FORMAT = 1
+FORMAT = 2  # 2: a note may carry several media (one figure per variant)
 
 
 def default_dir() -> Path:
@@ -80,7 +80,7 @@ class Cache:
     def _media(self, name: str) -> Path:
         return self.folder / "media" / name
 
-    def get(self, key: str) -> tuple[FinalNote, Media | None] | None:
+    def get(self, key: str) -> tuple[FinalNote, tuple[Media, ...]] | None:
         path = self._entry(key)
         try:
             raw = path.read_bytes()
@@ -98,10 +98,7 @@ class Cache:
             note = FinalNote(n["item_id"], n["note_type"], n["guid"], n["deck"],
                              tuple((k, v) for k, v in n["fields"]), tuple(n["tags"]), n["seed"],
                              n["slot"], tuple(n["media"]))
-            media = None
-            if note.media:
-                name = note.media[0]
-                media = Media(name, self._media_blob(name))
+            media = tuple(Media(name, self._media_blob(name)) for name in note.media)
         except (ValueError, KeyError, TypeError, OSError, json.JSONDecodeError):
             self.corrupt += 1
             self.misses += 1
@@ -110,7 +107,7 @@ class Cache:
         self.hits += 1
         return note, media
 
-    def put(self, key: str, note: FinalNote, media: Media | None) -> None:
+    def put(self, key: str, note: FinalNote, media: tuple[Media, ...]) -> None:
         body: dict[str, Any] = {
             "item_id": note.item_id, "note_type": note.note_type, "guid": note.guid,
             "deck": note.deck, "fields": [list(f) for f in note.fields], "tags": list(note.tags),
@@ -118,8 +115,8 @@ class Cache:
         }
         checksum = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
         try:
-            if media is not None:
-                self._put_media(media)
+            for m in media:
+                self._put_media(m)
             _atomic_write(self._entry(key), json.dumps(
                 {"format": FORMAT, "key": key, "checksum": checksum, "note": body}).encode())
         except OSError:
@@ -160,7 +157,7 @@ class Cache:
                 h.update(rel.encode() + b"\0" + data + b"\0")
         return h.hexdigest()
 
-    def get_manifest(self, key: str) -> list[tuple[FinalNote, Media | None]] | None:
+    def get_manifest(self, key: str) -> list[tuple[FinalNote, tuple[Media, ...]]] | None:
         try:
             data = json.loads((self.folder / "manifests" / f"{key}.json").read_bytes())
             keys = data["notes"]

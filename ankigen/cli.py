@@ -107,7 +107,7 @@ def build(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int | 
         click.echo(f"warning: {warning}", err=True)
     if not quiet:
         click.echo(f"wrote {result.output}: {result.notes} notes ({result.concepts} concepts, "
-                   f"{result.clozes} clozes, {result.problems} problem variants) in "
+                   f"{result.clozes} clozes, {result.problems} problems) in "
                    f"{result.topics} decks, {result.media} figures; {result.cached} from cache")
 
 
@@ -288,6 +288,13 @@ def _diff_advice(result: Any) -> None:
                    "Browse → Change Deck); reviews and intervals stay with the cards either way:")
         for old_deck, new_deck in result.deck_renames:
             click.echo(f"    {old_deck}  →  {new_deck}")
+    for name, old_fields, new_fields in result.note_types:
+        added = [f for f in new_fields if f not in old_fields]
+        click.echo(f"warning: the note type '{name}' changed its fields (now {', '.join(new_fields)}"
+                   + (f"; new: {', '.join(added)}" if added else "") + "). With the default import "
+                   "options Anki updates none of its notes (they are 'conflicting'). Import this "
+                   "package once with 'Merge notetypes' ticked and 'Update notes: Always' "
+                   "(README, Upgrading); later imports need no change", err=True)
     if result.orphaned:
         click.echo("orphaned notes stay in your collection; delete them in Anki if you no longer want them")
     if result.stale_media:

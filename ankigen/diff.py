@@ -15,12 +15,15 @@ edited in Anki (their fields no longer match the fingerprint in Source).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sqlite3
 import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,10 +51,13 @@ class PackageNote:
 
     def edited_in_anki(self) -> bool:
         """True if the fields no longer match the fingerprint the build wrote into Source."""
-        from ankigen.package import FINGERPRINT, fingerprint
+        from ankigen.package import FINGERPRINT, fingerprint, source_index
 
-        m = FINGERPRINT.search(self.fields[-1]) if self.fields else None
-        return bool(m) and m.group(1) != fingerprint(self.fields)  # type: ignore[union-attr]
+        at = source_index(self.fields)
+        if at is None:
+            return False
+        m = FINGERPRINT.search(self.fields[at])
+        return m is not None and m.group(1) != fingerprint(self.fields, at)
 
 
 @dataclass(frozen=True)
@@ -67,13 +73,18 @@ class DiffResult:
     stale_media: tuple[str, ...] = ()         # figures no note will use after the import
     moved: tuple[str, ...] = ()  # deck renamed since: Anki leaves their cards in the old deck
     deck_renames: tuple[tuple[str, str], ...] = ()  # (old deck, new deck) of those notes
+    # (name, old fields, new fields): Anki's default import refuses these notes ('conflicting')
+    note_types: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
 
 
 def _label(fields: tuple[str, ...]) -> str:
-    for f in reversed(fields):
-        m = SOURCE_ID.search(f)
-        if m:
-            return m.group(1)
+    """The footer's item id (the Source field's, not a footer of another variant in Variants)."""
+    from ankigen.package import source_index
+
+    at = source_index(fields)
+    m = SOURCE_ID.search(fields[at]) if at is not None else None
+    if m:
+        return m.group(1)
     return re.sub(r"<[^>]+>", "", fields[0])[:40] if fields else "?"
 
 
@@ -162,6 +173,23 @@ def _rows(path: Path, db: str) -> tuple[list[tuple[object, ...]], dict[int, str]
     return rows, note_deck
 
 
+@contextmanager
+def _open_collection(path: Path) -> Iterator[sqlite3.Connection]:
+    """The package's SQLite collection (sizes capped as in read_package), opened from a temporary copy."""
+    data = _collection(path)
+    with tempfile.NamedTemporaryFile(suffix=".anki2") as tmp:
+        tmp.write(data)
+        tmp.flush()
+        conn = sqlite3.connect(tmp.name)
+        try:
+            yield conn
+        except sqlite3.DatabaseError as e:
+            raise UserError([Issue(f"{path} is not a valid Anki package: {e}",
+                                   hint="rebuild it with ankigen build")]) from e
+        finally:
+            conn.close()
+
+
 def read_package(path: Path) -> dict[str, PackageNote]:
     """ankigen's notes (those with a Source footer) of an .apkg or .colpkg, by GUID.
 
@@ -177,11 +205,47 @@ def read_package(path: Path) -> dict[str, PackageNote]:
         if not isinstance(guid, str) or not isinstance(flds, str):
             raise _refuse(path, f"note {number} has an empty (NULL) or non-text guid or fields")
         fields = tuple(flds.split("\x1f"))
-        if 'class="source-id"' in fields[-1]:
+        if _is_ankigen(fields):
             out[guid] = PackageNote(guid, _label(fields), fields, int(mod or 0),  # type: ignore[call-overload]
                                     int(mid or 0), tuple(str(tags or "").split()),  # type: ignore[call-overload]
                                     note_deck.get(int(nid or 0), ""))  # type: ignore[call-overload]
     return out
+
+
+def _is_ankigen(fields: tuple[str, ...]) -> bool:
+    from ankigen.package import source_index
+
+    at = source_index(fields)
+    return at is not None and 'class="source-id"' in fields[at]
+
+
+def read_note_types(path: Path) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """Every note type of a package: id → (name, field names in order)."""
+    with _open_collection(path) as conn:
+        tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+        if "notetypes" in tables:  # schema 18
+            names = dict(conn.execute("select id, name from notetypes").fetchall())
+            fields: dict[int, list[str]] = {int(i): [] for i in names}
+            for ntid, name in conn.execute("select ntid, name from fields order by ntid, ord"):
+                fields.setdefault(int(ntid), []).append(str(name))
+            return {int(i): (str(n), tuple(fields[int(i)])) for i, n in names.items()}
+        row = conn.execute("select models from col").fetchone()
+        models = json.loads(row[0] if row else "{}")
+    return {int(k): (str(m.get("name", "")), tuple(str(f["name"]) for f in
+                                                   sorted(m.get("flds", []), key=lambda f: f["ord"])))
+            for k, m in models.items()}
+
+
+def note_type_changes(old: dict[int, tuple[str, tuple[str, ...]]],
+                      new: dict[int, tuple[str, tuple[str, ...]]]) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+    """(name, old fields, new fields) of each note type in both whose fields differ.
+
+    Anki's default import refuses such a change: every note of that type already in the
+    collection is 'conflicting' (kept as it is, not updated), and the package's note
+    type is added as a copy ('<name>+'). See the README, "Upgrading".
+    """
+    return tuple(sorted((new[i][0], old[i][1], new[i][1]) for i in old.keys() & new.keys()
+                        if old[i][1] != new[i][1]))
 
 
 def _note_decks(conn: sqlite3.Connection) -> dict[int, str]:
@@ -232,7 +296,15 @@ def compare(old: dict[str, PackageNote], new: dict[str, PackageNote]) -> DiffRes
     return DiffResult(orphaned=orphaned, stale_media=tuple(sorted(used_before - used_after)),
                       moved=tuple(sorted(new[g].label for g in moved)),
                       deck_renames=tuple(sorted({(old[g].deck, new[g].deck) for g in moved})),
-                      **{k: tuple(sorted(v)) for k, v in groups.items()})
+                      added=_sorted(groups["added"]), updated=_sorted(groups["updated"]),
+                      unchanged=_sorted(groups["unchanged"]), skipped=_sorted(groups["skipped"]),
+                      rewritten=_sorted(groups["rewritten"]),
+                      edited_overwritten=_sorted(groups["edited_overwritten"]),
+                      edited_kept=_sorted(groups["edited_kept"]))
+
+
+def _sorted(labels: list[str]) -> tuple[str, ...]:
+    return tuple(sorted(labels))
 
 
 def current_build(recipe_arg: str | None = None, src: Path | None = None) -> dict[str, PackageNote]:
@@ -257,8 +329,17 @@ def current_build(recipe_arg: str | None = None, src: Path | None = None) -> dic
     return new
 
 
+def current_note_types() -> dict[int, tuple[str, tuple[str, ...]]]:
+    """The note types `ankigen build` writes now."""
+    from ankigen import identity, package
+
+    return {identity.MODEL_IDS[k]: (package.MODEL_NAMES[k], tuple(f)) for k, f in package.FIELDS.items()}
+
+
 def diff(old_path: Path, new_path: Path | None = None, recipe_arg: str | None = None,
          src: Path | None = None) -> DiffResult:
     old = read_package(old_path)
     new = read_package(new_path) if new_path is not None else current_build(recipe_arg, src)
-    return compare(old, new)
+    types = note_type_changes(read_note_types(old_path),
+                              read_note_types(new_path) if new_path is not None else current_note_types())
+    return dataclasses.replace(compare(old, new), note_types=types)

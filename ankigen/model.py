@@ -187,6 +187,7 @@ class Draw:
     slot: int
     params: tuple[tuple[str, Any], ...]
     attempts: int
+    collisions: int = 0  # draws rejected because a mistake's value equalled the answer
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,7 @@ class Verified:
     results: tuple[CheckResult, ...]
     answer_html: str  # the Answer field that was checked; render uses it as is
     solution_html: str = ""  # the Solution field that was checked (intermediate values)
+    spec: Any = None  # the checker spec of this variant (ankigen.variants.variant_spec)
 
 
 # ---- render / draw / package -------------------------------------------------------

@@ -36,7 +36,14 @@ if TYPE_CHECKING:
 
 FIELDS = {
     "concept": ["Front", "FrontFigure", "Back", "BackFigure", "Source"],
-    "problem": ["Question", "QuestionFigure", "Answer", "Solution", "AnswerFigure", "Source"],
+    # Question..Source show variant 0 (what a card without JavaScript shows); Variants holds
+    # variants 1..K-1, Check every variant's checker spec (ankigen/variants.py). Variants and
+    # Check come AFTER Source, the six fields of the released note type: Anki's "Merge
+    # notetypes" appends missing fields at the end, so only this order leaves the merged note
+    # type equal to the package's and later imports with default options free of conflicts
+    # (tests/test_upgrade.py).
+    "problem": ["Question", "QuestionFigure", "Answer", "Solution", "AnswerFigure", "Source",
+                "Variants", "Check"],
     "cloze": ["Text", "Extra", "Figure", "Source"],
 }
 PACKAGE_MARK = b"written by ankigen"  # the zip comment: a later build may replace this file
@@ -64,20 +71,37 @@ def build_timestamp() -> float:
 FINGERPRINT = re.compile(r"<!-- ankigen ([0-9a-f]{16}) -->$")
 
 
-def fingerprint(fields: Sequence[str]) -> str:
-    """A hash of every field but Source (the last), as Anki stores them (NFC).
+def source_index(fields: Sequence[str]) -> int | None:
+    """Which field is Source: the one ending with a fingerprint, else the last with a footer.
+
+    Source is last in the concept and cloze note types and in the released problem note
+    type; the problem note type has Variants and Check after it (empty on a released note
+    after the upgrade, which has no fingerprint).
+    """
+    for i, f in enumerate(fields):
+        if FINGERPRINT.search(f):
+            return i
+    return next((i for i in reversed(range(len(fields))) if 'class="source-id"' in fields[i]), None)
+
+
+def fingerprint(fields: Sequence[str], source: int = -1) -> str:
+    """A hash of every field but Source (index `source`), as Anki stores them (NFC).
 
     It is written into the Source field, so an export of the collection tells which
     notes were edited in Anki: their fields no longer match their fingerprint.
     """
-    text = "\x1f".join(unicodedata.normalize("NFC", f) for f in fields[:-1])
+    at = source % len(fields)
+    text = "\x1f".join(unicodedata.normalize("NFC", f) for i, f in enumerate(fields) if i != at)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def package_fields(note: FinalNote) -> list[str]:
-    """The note's fields as written into the package: Source ends with the fingerprint."""
-    values = [v for _, v in note.fields]
-    values[-1] += f"<!-- ankigen {fingerprint(values)} -->"
+    """The note's fields in the note type's order; Source ends with the fingerprint."""
+    given = dict(note.fields)
+    names = FIELDS[note.note_type]
+    values = [given.get(n, "") for n in names]
+    at = names.index("Source")
+    values[at] += f"<!-- ankigen {fingerprint(values, at)} -->"
     return values
 
 
@@ -154,14 +178,32 @@ def written_by_ankigen(path: Path) -> bool:
     return bool(row) and isinstance(row[0], str) and any(name in row[0] for name in MODEL_NAMES.values())
 
 
+PRACTICE = "<!-- ankigen:practice -->"
+
+
+def card_templates(templates: Path, kind: str) -> tuple[str, str]:
+    """Front and back of a note type, with the practice script and style inlined where
+    the template asks for them (no external file, nothing loaded from anywhere)."""
+    anki = templates / "anki"
+    sides = [(anki / f"{kind}.{side}.html").read_text(encoding="utf-8") for side in ("front", "back")]
+    if any(PRACTICE in s for s in sides):
+        js = (anki / "practice.js").read_text(encoding="utf-8")
+        css = (anki / "practice.css").read_text(encoding="utf-8")
+        if "</script" in js.lower() or "{{" in js or "</style" in css.lower() or "{{" in css:
+            raise UserError([Issue("templates/anki/practice.js or practice.css holds '</script', "
+                                   "'</style' or '{{'", hint="they are inlined into the card templates")])
+        block = f"<style>{css}</style><script>{js}</script>"
+        sides = [s.replace(PRACTICE, block) for s in sides]
+    return sides[0], sides[1]
+
+
 def models(templates: Path) -> dict[str, object]:
     import genanki
 
     css = (templates / "anki" / "style.css").read_text(encoding="utf-8")
     out: dict[str, object] = {}
     for kind, fields in FIELDS.items():
-        front = (templates / "anki" / f"{kind}.front.html").read_text(encoding="utf-8")
-        back = (templates / "anki" / f"{kind}.back.html").read_text(encoding="utf-8")
+        front, back = card_templates(templates, kind)
         out[kind] = genanki.Model(
             identity.MODEL_IDS[kind], MODEL_NAMES[kind],
             fields=[{"name": f} for f in fields],

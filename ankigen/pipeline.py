@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ankigen import decks
 from ankigen.bounds import (
@@ -82,9 +82,44 @@ def concept_note(library: Library, topic: Topic, concept: Concept, root: str, se
     return draw.attach(note, media), media
 
 
-def problem_note(library: Library, topic: Topic, problem: Problem, root: str, seed: int, slot: int,
+def problem_note(library: Library, topic: Topic, problem: Problem, root: str, seed: int,
+                 slots: Sequence[int], project: Project, figures: FigureStore | None = None,
+                 drawing: bool = True, verified: Verified | None = None) -> tuple[FinalNote, tuple[Media, ...]]:
+    """One problem note carrying the variants `slots` (the first shows without JavaScript).
+
+    Each variant goes through sample → solve → verify → render → draw on its own; build,
+    check, show and preview all make their problem notes here.
+    """
+    from ankigen import identity
+    from ankigen.answers import check_json
+    from ankigen.variants import PARTS, variants_html
+
+    parts: list[tuple[int, dict[str, str]]] = []
+    specs: list[dict[str, Any]] = []
+    media: dict[str, Media] = {}
+    first: FinalNote | None = None
+    for i, slot in enumerate(slots):
+        with item_limit(problem, seed, slot):
+            note, m, spec = variant_note(library, topic, problem, root, seed, slot, project, figures,
+                                         drawing, verified if i == 0 else None)
+        first = first or note
+        parts.append((slot, dict(note.fields)))
+        specs.append(spec)
+        if m is not None:
+            media[m.name] = m
+    assert first is not None, "a problem note has at least one variant"
+    fields = (*((name, parts[0][1][name]) for name, _ in PARTS[:-1]),
+              ("Variants", variants_html(parts[1:])),
+              ("Check", check_json(specs, problem.id)),
+              ("Source", parts[0][1]["Source"]))
+    note = FinalNote(problem.id, "problem", identity.guid(problem.id, 0), first.deck, fields,
+                     first.tags, seed, slots[0], tuple(sorted(media)))
+    return note, tuple(media[k] for k in sorted(media))
+
+
+def variant_note(library: Library, topic: Topic, problem: Problem, root: str, seed: int, slot: int,
                  project: Project, figures: FigureStore | None = None, drawing: bool = True,
-                 verified: Verified | None = None) -> tuple[FinalNote, Media | None]:
+                 verified: Verified | None = None) -> tuple[FinalNote, Media | None, dict[str, Any]]:
     """One variant through sample → solve → verify → render → draw (`check` may skip drawing)."""
     from ankigen import draw, render
 
@@ -106,7 +141,7 @@ def problem_note(library: Library, topic: Topic, problem: Problem, root: str, se
         draw.check_claims(note.figure, problem.figure.loc, f" (seed {seed}, slot {slot})")
         media = draw.draw_figure(note.figure, problem.figure.loc, figures) if drawing else None
     check_figure((), problem, seed, slot, media)
-    return draw.attach(note, media), media
+    return draw.attach(note, media), media, verified.spec
 
 
 def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:
@@ -117,8 +152,20 @@ def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:
     from ankigen.verify import verify
 
     where = where_of(problem)
+
+    from ankigen import identity
+    from ankigen.model import Draw
+    from ankigen.variants import variant_spec
+
+    point_seed = identity.variant_seed(seed, problem.id, slot) % (1 << 31)
+
+    def accept(values: dict[str, object]) -> bool:
+        trial = solve(problem, Draw(problem.id, seed, slot, tuple(values.items()), 0))
+        return variant_spec(problem, trial.namespace(), point_seed)[1] == 0
+
     with item_limit(problem, seed, slot):
-        solved = solve(problem, sample(problem, seed, slot))
+        solved = solve(problem, sample(problem, seed, slot, accept if problem.mistakes else None))
+        spec, _ = variant_spec(problem, solved.namespace(), point_seed)
         try:
             answer = render.answer_html(solved)
         except render.RenderError as e:
@@ -129,7 +176,8 @@ def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:
         except render.RenderError as e:
             raise UserError([Issue(f"solution: {e.message} (seed {seed}, slot {slot})", hint=e.hint,
                                    **where)]) from e  # type: ignore[arg-type]
-        return verify(solved, answer, solution)
+        v = verify(solved, answer, solution)
+        return Verified(v.solved, v.results, v.answer_html, v.solution_html, spec)
 
 
 @dataclass(frozen=True)
@@ -143,23 +191,25 @@ _WORKER: dict[str, object] = {}
 EAGER_FIGURES = 32  # this many figures to draw, or more: import matplotlib before forking
 
 
-def _run_job(index: int) -> tuple[int, FinalNote | None, Media | None, tuple[Issue, ...]]:
+def _run_job(index: int) -> tuple[int, FinalNote | None, tuple[Media, ...], tuple[Issue, ...]]:
     """One note, start to finish; runs in a worker process (state inherited by fork) or inline."""
     library: Library = _WORKER["library"]  # type: ignore[assignment]
     recipe: Recipe = _WORKER["recipe"]  # type: ignore[assignment]
     project: Project = _WORKER["project"]  # type: ignore[assignment]
     job: Job = _WORKER["jobs"][index]  # type: ignore[index]
     figures: FigureStore | None = _WORKER.get("figures")  # type: ignore[assignment]
+    media: tuple[Media, ...]
     try:
-        with item_limit(job.item, recipe.seed, job.slot):
-            if isinstance(job.item, Concept):
-                note, media = concept_note(library, job.topic, job.item, recipe.name, recipe.seed,
-                                           project, figures)
-            else:
-                note, media = problem_note(library, job.topic, job.item, recipe.name, recipe.seed,
-                                           job.slot, project, figures)
+        if isinstance(job.item, Concept):
+            with item_limit(job.item, recipe.seed, job.slot):
+                note, one = concept_note(library, job.topic, job.item, recipe.name, recipe.seed, project,
+                                         figures)
+            media = (one,) if one is not None else ()
+        else:  # each variant runs under its own item limit (variant_note)
+            note, media = problem_note(library, job.topic, job.item, recipe.name, recipe.seed,
+                                       range(recipe.variants), project, figures)
     except UserError as e:
-        return index, None, None, e.issues
+        return index, None, (), e.issues
     return index, note, media, ()
 
 
@@ -235,15 +285,15 @@ def generate(library: Library, recipe: Recipe, project: Project,
     jobs: list[Job] = []
     for topic in topics:
         jobs += [Job(topic, c, 0) for c in topic.concepts]
-        jobs += [Job(topic, p, slot) for slot in range(recipe.variants) for p in topic.problems]
-    results: list[Outcome] = [(None, None, ())] * len(jobs)
+        jobs += [Job(topic, p, recipe.variants) for p in topic.problems]  # slot: K, the variants
+    results: list[Outcome] = [(None, (), ())] * len(jobs)
     keys: list[str] = []
     pending: list[int] = []
     store = cache if isinstance(cache, Cache) else None
     for i, job in enumerate(jobs):
         if store is not None:
             deck = decks.deck_name(library, recipe.name, job.topic)
-            key = store.key(job.item.digest, deck, recipe.seed, job.slot)
+            key = store.key(job.item.digest, deck, recipe.seed, job.slot)  # K for problems
             keys.append(key)
             hit = store.get(key)
             if hit is not None:
@@ -274,15 +324,15 @@ def generate(library: Library, recipe: Recipe, project: Project,
         if store is not None and i in computed and not issues:
             store.put(keys[i], note, media)
         notes.append(note)
-        if media is not None:
-            media_by_name[media.name] = media
+        for m in media:
+            media_by_name[m.name] = m
     col.raise_if_any()
     if store is not None and manifest is not None:
         store.put_manifest(manifest, keys)
     return BuiltDeck(recipe, tuple(notes), tuple(media_by_name[k] for k in sorted(media_by_name)))
 
 
-Outcome = tuple[FinalNote | None, Media | None, tuple[Issue, ...]]
+Outcome = tuple[FinalNote | None, tuple[Media, ...], tuple[Issue, ...]]
 
 
 
@@ -293,17 +343,15 @@ def _compute(jobs: list[Job], pending: list[int], workers: int, recipe: Recipe,
     results: dict[int, Outcome] = {}
     if workers > 1 and len(pending) > 1 and _can_fork():
         def cost(i: int) -> int:  # longest jobs first, so no worker is left with a long tail
-            item = jobs[i].item
-            return (2 if item.figure is not None else 0) + (1 if isinstance(item, Problem) else 0)
+            item = jobs[i].item  # a problem's job computes its K variants (K = its slot)
+            return (3 if item.figure is not None else 1) * (jobs[i].slot if isinstance(item, Problem) else 1)
 
-        # The variants of one problem travel together, so one worker compiles its templates
-        # and fills sympy's cache for it once.
         first: dict[int, int] = {}
         for i in pending:
             first.setdefault(id(jobs[i].item), i)
         order = sorted(pending, key=lambda i: (-cost(i), first[id(jobs[i].item)], jobs[i].slot))
         with worker_pool(workers, _die_with_parent) as pool:
-            chunk = max(1, min(recipe.variants, len(pending) // (workers * 16)))
+            chunk = max(1, len(pending) // (workers * 32))
             for index, note, media, issues in pool.map(_run_job, order, chunksize=chunk):
                 results[index] = (note, media, issues)
                 if progress:
@@ -325,7 +373,7 @@ def _can_fork() -> bool:
 
 def count_jobs(library: Library, recipe: Recipe) -> int:
     topics = select_topics(library, recipe)
-    return sum(len(t.concepts) + recipe.variants * len(t.problems) for t in topics)
+    return sum(len(t.concepts) + len(t.problems) for t in topics)
 
 
 def resolve_recipe(project: Project, recipe_arg: str | None, topics: Sequence[str],
@@ -376,7 +424,7 @@ def build(recipe_arg: str | None = None, topics: Sequence[str] = (), variants: i
     manifest = cache.manifest_key(project.sources, recipe) if cache else None
     hits = cache.get_manifest(manifest) if cache and manifest else None
     if hits is not None:  # nothing changed since a build that succeeded: reuse it whole
-        media = {m.name: m for _, m in hits if m is not None}
+        media = {m.name: m for _, ms in hits for m in ms}
         deck = BuiltDeck(recipe, tuple(n for n, _ in hits), tuple(media[k] for k in sorted(media)))
     else:
         library = load(project)
@@ -449,7 +497,7 @@ def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, 
 
 def show(item_id: str, seed: int | None = None, slot: int = 0, recipe_arg: str | None = None,
          src: Path | None = None) -> tuple[FinalNote, Media | None]:
-    """Exactly the note a build with this seed put in this slot."""
+    """Exactly the variant a build with this seed put in this slot (`ID#K`), as a one-variant note."""
     project = find_project(src)
     library = load(project)
     recipe, _ = resolve_recipe(project, recipe_arg, (), None, seed, None)
@@ -465,8 +513,8 @@ def show(item_id: str, seed: int | None = None, slot: int = 0, recipe_arg: str |
             if p.id == item_id:
                 if not 0 <= slot < 1000:
                     raise UserError([Issue(f"slot {slot} is out of range", hint="use 0 to 999")])
-                with item_limit(p, recipe.seed, slot):
-                    return problem_note(library, topic, p, recipe.name, recipe.seed, slot, project)
+                note, media = problem_note(library, topic, p, recipe.name, recipe.seed, (slot,), project)
+                return note, (media[0] if media else None)
     ids = [c.id for t in library.topics for c in t.concepts] + \
         [p.id for t in library.topics for p in t.problems]
     from ankigen.expr import suggest

@@ -183,16 +183,23 @@ def _note_html(note: FinalNote, templates: Path) -> str:
     back_t = (templates / "anki" / f"{note.note_type}.back.html").read_text(encoding="utf-8")
     ordinals = cloze_ordinals(fields.get("Text", "")) if note.note_type == "cloze" else [1]
     cards = []
-    for n in ordinals or [1]:
-        front = render_card(front_t, fields, back=False, ordinal=n)
-        back = render_card(back_t, fields, back=True, front_side=front, ordinal=n)
+    if note.note_type == "problem":  # every variant the note carries, statically (no script runs)
+        from ankigen.variants import all_variants
+
+        shown = [(f"variant {k} · ", {**fields, **vf, "Variants": "", "Check": ""})
+                 for k, vf in all_variants(fields, note.slot)]
+    else:
+        shown = [(f"card {n} · " if len(ordinals) > 1 else "", fields) for n in ordinals or [1]]
+    for n, (label, card_fields) in zip(ordinals * len(shown) if note.note_type == "problem" else ordinals or [1],
+                                       shown, strict=True):
+        front = render_card(front_t, card_fields, back=False, ordinal=n)
+        back = render_card(back_t, card_fields, back=True, front_side=front, ordinal=n)
         back = back.replace('<details class="solution">', '<details class="solution" open>')
-        label = f"card {n} · " if len(ordinals) > 1 else ""
         cards.append(f'<div class="sides">{_sides(front, back, label)}</div>')
     anchor = f"{note.item_id}--{note.slot}"
     kind = {"concept": "concept", "cloze": "cloze", "problem": "problem"}[note.note_type]
     count = f" · {len(ordinals)} cards" if len(ordinals) > 1 else ""
-    seed = f" · seed {note.seed} · variant {note.slot}" if note.note_type == "problem" else ""
+    seed = f" · seed {note.seed} · {len(cards)} variants" if note.note_type == "problem" else ""
     return (f'<section class="note" id="{anchor}" data-id="{note.item_id}" data-cards="{len(cards)}">'
             f'<div class="meta no-math">{kind} <b>{html.escape(note.item_id)}</b>{seed}{count}</div>'
             + "".join(cards) + '</section>')

@@ -56,10 +56,10 @@ def load_recipe(path: Path) -> Recipe:
         else:
             at(key, f"recipe '{key}' must be a list of topic globs", f'write {key}: ["linear-algebra/*"]')
             globs[key] = default
-    variants = data.get("variants", 3)
+    variants = data.get("variants", 5)
     if not isinstance(variants, int) or isinstance(variants, bool) or not 1 <= variants <= MAX_VARIANTS:
         at("variants", f"recipe 'variants' must be a whole number from 1 to {MAX_VARIANTS}",
-           "write variants: 3")
+           "write variants: 5")
     seed = data.get("seed", 1)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         at("seed", "recipe 'seed' must be a whole number >= 0", "write seed: 1")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ankigen import identity
@@ -41,8 +42,16 @@ def _draw_once(problem: Problem, rng: random.Random, evaluator_ns: dict[str, Any
     return values
 
 
-def sample(problem: Problem, seed: int, slot: int) -> Draw:
-    """Draw parameters satisfying every constraint, or raise a UserError naming the culprit."""
+COLLISION = "a mistake's value equals the answer"
+
+
+def sample(problem: Problem, seed: int, slot: int,
+           accept: Callable[[dict[str, Any]], bool] | None = None) -> Draw:
+    """Draw parameters satisfying every constraint, or raise a UserError naming the culprit.
+
+    `accept` (given the parameters) may reject a draw that passed the constraints, e.g. one
+    where a declared mistake coincides with the answer; it is redrawn like a failed constraint.
+    """
     from ankigen.exact import exact_evaluator, make_symbols
 
     rng = random.Random(identity.variant_seed(seed, problem.id, slot))
@@ -82,8 +91,11 @@ def sample(problem: Problem, seed: int, slot: int) -> Draw:
                 failed = f"(evaluation failed: {e.message})"
             else:
                 raise _located(problem, e) from e
+        if failed is None and accept is not None and not accept(values):
+            failed = COLLISION
         if failed is None:
-            return Draw(problem.id, seed, slot, tuple(values.items()), attempt)
+            return Draw(problem.id, seed, slot, tuple(values.items()), attempt,
+                        rejected.get(COLLISION, 0))
         rejected[failed] = rejected.get(failed, 0) + 1
     worst = max(rejected, key=lambda k: rejected[k])
     loc = next((c_loc for c, c_loc in problem.constraints if c.text == worst), problem.loc)
@@ -91,7 +103,8 @@ def sample(problem: Problem, seed: int, slot: int) -> Draw:
         f"no parameters satisfied constraint '{worst}' in {tried} draws "
         f"(seed {seed}, slot {slot}; acceptance rate 0.0%)",
         path=loc.path, line=loc.line, column=loc.column, item=f"problem '{problem.id}'",
-        hint="widen the parameter ranges or relax the constraint")])
+        hint="widen the parameter ranges or relax the constraint" if worst != COLLISION
+        else "add a constraint that keeps the mistake's value away from the answer")])
 
 
 def _constraint_needs_derived(problem: Problem) -> bool:

@@ -46,6 +46,9 @@ class ProblemReport:
     degenerate: tuple[tuple[str, float], ...] = ()  # share of variants in each degenerate case
     findings: tuple[Finding, ...] = ()
     violations: tuple[str, ...] = ()  # variety rules this problem breaks
+    mistakes: int = 0  # mistakes declared
+    collisions: int = 0  # draws rejected because a mistake's value equalled the answer
+    forms: tuple[str, ...] = ()  # per answer box: what input it accepts
 
     @property
     def failed(self) -> bool:
@@ -160,12 +163,16 @@ def _check_problem(index: int) -> tuple[int, ProblemReport]:
     answers: set[str] = set()
     findings: list[Finding] = []
     hits = [0] * len(p.degenerate)
-    checks = good = 0
+    checks = good = collided = 0
+    forms: tuple[str, ...] | None = None
     for s in seeds:
         try:
             with item_limit(p, s, 0):
                 v = solve_and_verify(p, s, 0)
-                note, _ = problem_note(_STATE["library"], topic, p, "check", s, 0, _STATE["project"],
+                collided += v.solved.draw.collisions
+                if forms is None and v.spec:
+                    forms = tuple(accepted_form(e) for e in v.spec["answers"])
+                note, _ = problem_note(_STATE["library"], topic, p, "check", s, (0,), _STATE["project"],
                                        _STATE["figures"], drawing=s - seeds.start < _STATE["draw"],
                                        verified=v)
                 for k, hit in enumerate(_is_degenerate(p, v.solved.namespace())):
@@ -182,7 +189,7 @@ def _check_problem(index: int) -> tuple[int, ProblemReport]:
     for s, slot in _STATE["build_variants"] if not failures else ():
         try:
             with item_limit(p, s, slot):
-                problem_note(_STATE["library"], topic, p, "check", s, slot, _STATE["project"],
+                problem_note(_STATE["library"], topic, p, "check", s, (slot,), _STATE["project"],
                              _STATE["figures"], drawing=_STATE["draw"] > 0)
         except UserError as e:
             failures.extend(i.format() for i in e.issues)
@@ -198,8 +205,23 @@ def _check_problem(index: int) -> tuple[int, ProblemReport]:
     report = ProblemReport(
         p.id, topic.id, len(seeds), checks, acceptance, len(answers), tuple(failures), len(questions),
         tuple((ex.text, r) for (ex, _), r in zip(p.constraints, rejects, strict=True)), degenerate,
-        tuple(lint_item(p) + distinct(findings)), tuple(violations))
+        tuple(lint_item(p) + distinct(findings)), tuple(violations), len(p.mistakes), collided,
+        forms or ())
     return index, report
+
+
+FORMS = {"number": "number (1/2, 0.5, 1e-3, sqrt(2), pi, e, ln)", "vector": "vector (1, 2)",
+         "matrix": "matrix [[1, 2], [3, 4]]", "set": "set {{2, 3}} in any order",
+         "expr": "expression in {vars}, checked at {n} points"}
+
+
+def accepted_form(entry: dict[str, Any]) -> str:
+    """What one answer box accepts, for the check report: kind, input forms, tolerance."""
+    form = FORMS[entry["kind"]].format(vars=", ".join(entry.get("vars") or ()),
+                                       n=len(entry.get("points") or ()))
+    tol = f"{entry['sig']} significant figures" if entry.get("sig") else \
+        f"rtol {entry['rtol']:g}, atol {entry['atol']:g}"
+    return f"{entry['name']}: {form}; {tol}; close within {entry['close_rtol']:g}"
 
 
 def _check_concept(index: int) -> tuple[int, int, tuple[str, ...], tuple[Finding, ...]]:
@@ -309,7 +331,7 @@ def format_check(report: CheckReport, seeds: int, quiet: bool, strict: bool) -> 
     err: list[str] = []
     if not quiet:
         out.append(f"{'problem':<36}{'variants':>9}{'checks':>8}{'distinct':>9}{'answers':>8}{'accept':>8}"
-                   f"{'reject':>8}{'degen':>7}{'lints':>6}  status")
+                   f"{'reject':>8}{'degen':>7}{'lints':>6}{'mist':>5}{'coll':>5}  status")
     for p in report.problems:
         status = "ok" if not p.failed else f"FAILED ({len(p.failures) + len(p.violations)})"
         warn = "  warning: acceptance under 5%" if p.acceptance < 0.05 else ""
@@ -318,7 +340,8 @@ def format_check(report: CheckReport, seeds: int, quiet: bool, strict: bool) -> 
         if not quiet or p.failed:
             out.append(f"{p.problem_id:<36}{p.variants:>9}{p.checks:>8}{p.distinct_questions:>9}"
                        f"{p.distinct_answers:>8}{p.acceptance:>7.0%}{worst:>8.0%}{degen:>7.0%}"
-                       f"{len(p.findings):>6}  {status}{warn}")
+                       f"{len(p.findings):>6}{p.mistakes:>5}{p.collisions:>5}  {status}{warn}")
+            out.extend(f"    accepts {f}" for f in p.forms if not quiet)
         err.extend(p.failures[:5])
         err.extend(p.violations)
     err.extend(report.failures)
@@ -330,6 +353,10 @@ def format_check(report: CheckReport, seeds: int, quiet: bool, strict: bool) -> 
     if findings:
         counts = Counter(f.lint for f in findings)
         out.append(f"{len(findings)} lint findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    out.append(f"{sum(p.mistakes for p in report.problems)} mistakes declared on "
+               f"{sum(1 for p in report.problems if p.mistakes)} problems; "
+               f"{sum(p.collisions for p in report.problems)} draws rejected because a mistake "
+               "equalled the answer")
     out.append(f"{len(report.problems)} problems x {seeds} seeds, {report.identities} formula checks "
                f"({report.identity_trials} trials): "
                + ("all verified" if report.ok else f"{n_fail} FAILED"))

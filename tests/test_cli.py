@@ -127,10 +127,12 @@ def test_show_reproduces_the_built_note(proj):
         db = proj / "c.anki2"
         db.write_bytes(zf.read("collection.anki2"))
     from ankigen.identity import guid
+    from ankigen.package import FIELDS
+    from ankigen.variants import all_variants
 
-    flds = sqlite3.connect(db).execute("select flds from notes where guid=?",
-                                       (guid("cli-eigen-2x2", 2),)).fetchone()[0]
-    question = flds.split("\x1f")[0]
+    flds = sqlite3.connect(db).execute("select flds from notes where guid=?",  # one note, K variants
+                                       (guid("cli-eigen-2x2", 0),)).fetchone()[0]
+    question = dict(all_variants(dict(zip(FIELDS["problem"], flds.split("\x1f"), strict=True))))[2]["Question"]
     assert question and question in r.stdout
 
 

@@ -1,6 +1,6 @@
 """`ankigen diff`: Anki's import rule predicted note by note (the real import is in test_anki.py).
 
-Small fixture project (tests/fixtures/base: one concept, one problem, 2 variants).
+Small fixture project (tests/fixtures/base: one concept, one problem note with 2 variants).
 """
 
 from __future__ import annotations
@@ -47,20 +47,20 @@ def test_rebuilds_keep_unchanged_notes_and_update_changed_ones(proj):
     a = _keep(proj, "a.apkg")
     _build(proj, "--seed", "1")                      # same sources, same seed, same output
     same = diff(a, proj / "decks" / "ml-math.apkg")
-    assert same.unchanged == ("good-concept", "good-problem#0", "good-problem#1")
+    assert same.unchanged == ("good-concept", "good-problem#0")  # one note, both variants
     assert not (same.added or same.updated or same.skipped or same.rewritten or same.orphaned)
-    _build(proj, "--seed", "2", "--variants", "3")   # new numbers, one more variant
+    _build(proj, "--seed", "2", "--variants", "3")   # new numbers, one more variant in the note
     new_seed = diff(a, proj / "decks" / "ml-math.apkg")
     assert new_seed.unchanged == ("good-concept",)  # no seed in a concept's footer
-    assert new_seed.updated == ("good-problem#0", "good-problem#1")
-    assert new_seed.added == ("good-problem#2",)
+    assert new_seed.updated == ("good-problem#0",)
+    assert new_seed.added == ()
     old, new = read_package(a), read_package(proj / "decks" / "ml-math.apkg")
     concept = next(g for g, n in old.items() if n.label == "good-concept")
     assert new[concept].mtime == old[concept].mtime  # unchanged note: the same time
     assert all(new[g].mtime > old[g].mtime for g in old if g != concept)
     back = diff(proj / "decks" / "ml-math.apkg", a)
-    assert back.orphaned == ("good-problem#2",)
-    assert back.skipped == ("good-problem#0", "good-problem#1")  # older: Anki would skip them
+    assert back.orphaned == ()
+    assert back.skipped == ("good-problem#0",)  # older: Anki would skip it
 
 
 def test_reproducible_build_warns_and_diff_predicts_skips(proj):
@@ -73,7 +73,7 @@ def test_reproducible_build_warns_and_diff_predicts_skips(proj):
     topic.write_text(topic.read_text().replace("Power rule.", "Power rule, bringing the exponent down."))
     again = _build(proj, "--seed", "1", env=env)     # previous package present: changed notes bumped
     assert "warning" not in again.stderr
-    assert diff(a, proj / "decks" / "ml-math.apkg").updated == ("good-problem#0", "good-problem#1")
+    assert diff(a, proj / "decks" / "ml-math.apkg").updated == ("good-problem#0",)
     (proj / "decks" / "ml-math.apkg").unlink()       # a fresh checkout: no previous package
     fresh = _build(proj, "--seed", "1", env=env)
     assert "is skipped as 'not newer'" in fresh.stderr
@@ -81,8 +81,8 @@ def test_reproducible_build_warns_and_diff_predicts_skips(proj):
     assert r.returncode == 0, r.stderr
     counts = {line.split()[0]: int(line.split()[1]) for line in r.stdout.splitlines()
               if line and not line.startswith(" ") and line.split()[1].isdigit()}
-    assert counts["skipped"] == 2 and counts["updated"] == 0 and counts["unchanged"] == 1
-    assert "warning: 2 changed notes are not newer than your copy" in r.stderr
+    assert counts["skipped"] == 1 and counts["updated"] == 0 and counts["unchanged"] == 1
+    assert "warning: 1 changed notes are not newer than your copy" in r.stderr
 
 
 def test_diff_against_current_build_cli(proj):
@@ -91,7 +91,7 @@ def test_diff_against_current_build_cli(proj):
     assert r.returncode == 0, r.stderr
     counts = {line.split()[0]: int(line.split()[1]) for line in r.stdout.splitlines()
               if line and not line.startswith(" ")}
-    assert counts == {"new": 0, "updated": 0, "unchanged": 3, "skipped": 0, "rewritten": 0,
+    assert counts == {"new": 0, "updated": 0, "unchanged": 2, "skipped": 0, "rewritten": 0,
                       "orphaned": 0, "edited": 0, "moved": 0, "stale-media": 0}
     r = _run(proj, "diff", "decks/ml-math.apkg", "--recipe", "ml-math")
     assert r.returncode == 0, r.stderr

@@ -6,7 +6,8 @@
  * Card contract. Front: <div id="ankigen-practice" [data-item="id"] [data-variant="k"]></div>,
  * a JSON script element with id "ankigen-check" holding {"item": id, "variants": [spec, ...]}
  * (ankigen.answers.check_json), and this script. Back: the front side, then a div with id
- * "ankigen-feedback" (its presence marks the back). Variant k = data-variant, else (FNV-1a(item) + local day) mod K (variantIndex).
+ * "ankigen-feedback" (its presence marks the back). A div with id "ankigen-variants" holds the
+ * note's other variants (ankigen/variants.py); the picked one replaces every [data-part] element. Variant k = data-variant, else (FNV-1a(item) + local day) mod K (variantIndex).
  * Typed text is kept under "ankigen:<item>:<k>:<day>" in sessionStorage and in memory; a front
  * forgets every earlier answer. Without JavaScript nothing here runs: no box, a self-graded card. */
 (function (root) {
@@ -468,6 +469,31 @@
     typeset(feedback);
   }
 
+  /* Variant k > 0 of a note: its parts (.v-question, ...) from the hidden Variants field replace
+   * the ordinary fields (variant 0) wherever the template marks one with data-part. */
+  function showVariant(doc, host, k) {
+    host.setAttribute("data-shown-variant", String(k));
+    var box = doc.getElementById("ankigen-variants"), src = null, i, j;
+    if (!box || k === 0) return;
+    for (i = 0; i < box.children.length; i++) {
+      if (box.children[i].getAttribute("data-variant") === String(k)) src = box.children[i];
+    }
+    if (!src) return;
+    var targets = doc.querySelectorAll("[data-part]");
+    for (i = 0; i < targets.length; i++) {
+      var t = targets[i], part = t.getAttribute("data-part");
+      if (t.getAttribute("data-ankigen-shown") === String(k)) continue;  /* ran twice */
+      for (j = 0; j < src.children.length; j++) {
+        if (src.children[j].className === part) {
+          while (t.firstChild) t.removeChild(t.firstChild);
+          for (var n = src.children[j].firstChild; n; n = n.nextSibling) t.appendChild(n.cloneNode(true));
+          t.setAttribute("data-ankigen-shown", String(k));
+          typeset(t);
+        }
+      }
+    }
+  }
+
   function init(doc) {
     doc = doc || root.document;
     var host = doc.getElementById("ankigen-practice"), data = doc.getElementById("ankigen-check");
@@ -481,6 +507,7 @@
     var k = host.hasAttribute("data-variant") ? parseInt(host.getAttribute("data-variant"), 10)
       : variantIndex(item, variants.length, day);
     if (!(k >= 0 && k < variants.length)) k = 0;
+    showVariant(doc, host, k);
     var key = PREFIX + item + ":" + k + ":" + day;
     if (host.getAttribute("data-ankigen-done") === key + ":" + side) return;  /* ran twice */
     host.setAttribute("data-ankigen-done", key + ":" + side);

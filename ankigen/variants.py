@@ -1,0 +1,133 @@
+"""K variants in one problem note: the checker spec of each variant and the Variants field.
+
+A problem note shows variant 0 in its ordinary fields (what a card without JavaScript
+shows); variants 1..K-1 travel in the Variants field, one
+``<div class="ankigen-variant" data-variant="k">`` each with ``.v-question``, ...
+parts, which practice.js swaps in; the Check field holds every variant's spec.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from typing import Any
+
+from ankigen.errors import Issue, UserError
+from ankigen.model import Problem
+
+# the note's variant fields and the class of their part in a Variants div
+PARTS = (("Question", "v-question"), ("QuestionFigure", "v-question-figure"), ("Answer", "v-answer"),
+         ("Solution", "v-solution"), ("AnswerFigure", "v-answer-figure"), ("Source", "v-source"))
+
+
+def _where(problem: Problem, loc: Any = None) -> dict[str, Any]:
+    loc = loc or problem.loc
+    return {"path": loc.path, "line": loc.line, "column": loc.column, "item": f"problem '{problem.id}'"}
+
+
+def _mistakes(problem: Problem, ns: dict[str, Any], box: str) -> list[tuple[Any, str]]:
+    """Each declared mistake for this box, evaluated exactly over the solved namespace."""
+    from ankigen.exact import exact_evaluator
+    from ankigen.expr import ExprError
+
+    out = []
+    for m in problem.mistakes:
+        if m.answer != box:
+            continue
+        try:
+            out.append((exact_evaluator(ns).eval(m.value), m.message))
+        except ExprError as e:
+            raise UserError([Issue(f"mistake value '{m.value.text}': {e.message}", hint=e.hint,
+                                   **_where(problem, m.loc))]) from e
+    return out
+
+
+def variant_spec(problem: Problem, ns: dict[str, Any], point_seed: int) -> tuple[dict[str, Any], int]:
+    """The checker spec of one variant, and how many mistakes coincide with the correct answer."""
+    from ankigen.answers import SpecError, collisions, overrides_for_form, spec_for
+
+    boxes = []
+    hits = 0
+    form = overrides_for_form(problem.form)
+    for box in problem.answers:
+        tol = {k: getattr(box, k) for k in ("rtol", "atol", "sig", "close_rtol")
+               if getattr(box, k) is not None}
+        try:
+            entry = spec_for(ns[box.name], name=box.name, label=box.label, kind=box.kind or None,
+                             variables=sorted(problem.symbols) or None,
+                             mistakes=_mistakes(problem, ns, box.name), seed=point_seed,
+                             **{**form, **tol})
+        except SpecError as e:
+            raise UserError([Issue(f"answer box '{box.name}': {e}",
+                                   hint="declare its kind under answers:, or fix the mistake values",
+                                   **_where(problem))]) from e
+        hits += len(collisions(entry))
+        boxes.append(entry)
+    return {"answers": boxes}, hits
+
+
+def variants_html(variants: list[tuple[int, dict[str, str]]]) -> str:
+    """The Variants field: one div per extra variant, its parts in PARTS order."""
+    out = []
+    for k, fields in variants:
+        parts = "".join(f'<div class="{cls}">{fields.get(name, "")}</div>' for name, cls in PARTS)
+        out.append(f'<div class="ankigen-variant" data-variant="{k}">{parts}</div>')
+    return "".join(out)
+
+
+class _Splitter(HTMLParser):
+    """Reads back the Variants field this module wrote (nested divs inside the parts)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.variants: list[tuple[int, dict[str, str]]] = []
+        self.depth = 0
+        self.part: str | None = None
+        self.buf: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "div" and self.depth == 0 and a.get("class") == "ankigen-variant":
+            self.variants.append((int(a.get("data-variant") or 0), {}))
+        elif tag == "div" and self.depth == 1:
+            self.part = next(n for n, c in PARTS if c == a.get("class"))
+            self.buf = []
+        else:
+            self.buf.append(self.get_starttag_text() or "")
+        if tag == "div":
+            self.depth += 1
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.buf.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div":
+            self.depth -= 1
+            if self.depth == 1 and self.part is not None:
+                self.variants[-1][1][self.part] = "".join(self.buf)
+                self.part = None
+                return
+            if self.depth < 2:
+                return
+        self.buf.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self.buf.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self.buf.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.buf.append(f"&#{name};")
+
+
+def split_variants(html: str) -> list[tuple[int, dict[str, str]]]:
+    """The extra variants of a Variants field, as (k, fields) in order."""
+    p = _Splitter()
+    p.feed(html)
+    p.close()
+    return p.variants
+
+
+def all_variants(fields: dict[str, str], first: int = 0) -> list[tuple[int, dict[str, str]]]:
+    """Every variant of a problem note: the first from the ordinary fields, then the rest."""
+    return [(first, {n: fields.get(n, "") for n, _ in PARTS}), *split_variants(fields.get("Variants", ""))]
