@@ -49,6 +49,8 @@ def variant_spec(problem: Problem, ns: dict[str, Any], point_seed: int) -> tuple
     hits = 0
     form = overrides_for_form(problem.form)
     for box in problem.answers:
+        if _nonreal(ns[box.name]):
+            continue  # the judge reads real numbers only: a complex result stays self-graded
         tol = {k: getattr(box, k) for k in ("rtol", "atol", "sig", "close_rtol")
                if getattr(box, k) is not None}
         try:
@@ -63,6 +65,22 @@ def variant_spec(problem: Problem, ns: dict[str, Any], point_seed: int) -> tuple
         hits += len(collisions(entry))
         boxes.append(entry)
     return {"answers": boxes}, hits
+
+
+def _nonreal(value: Any) -> bool:
+    """True if the value (or an entry of it) has a nonzero imaginary part."""
+    import sympy as sp
+
+    entries = list(value) if isinstance(value, list | tuple | sp.MatrixBase) else [value]
+    for v in entries:
+        if isinstance(v, list | tuple | sp.MatrixBase):
+            if _nonreal(v):
+                return True
+        elif isinstance(v, sp.Basic) and not v.free_symbols and v.is_real is False:
+            return True
+        elif isinstance(v, complex) and v.imag != 0:
+            return True
+    return False
 
 
 def variants_html(variants: list[tuple[int, dict[str, str]]]) -> str:
