@@ -129,7 +129,8 @@ _MATH_RULES: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
      re.compile(r"(?<![\w.\\^{}])(?:-\s*)?1\s*(?=[A-Za-z]|\\(?:mathbf|boldsymbol|" + "|".join(sorted(GREEK))
                 + r")(?![A-Za-z]))"),
      "a coefficient of one '{m}'", "write x, not 1x: use << a|coef >> or build the term in 'derived'"),
-    ("plus-minus", re.compile(r"\+\s*[-−]"), "'{m}' (a plus followed by a minus)",
+    # a plus after _ or ^ is a subscript (x_+ - x_-), not a sum
+    ("plus-minus", re.compile(r"(?<![_^])\+\s*[-−]"), "'{m}' (a plus followed by a minus)",
      "use << b|signed >> or build the expression in 'derived'"),
     ("minus-minus", re.compile(r"(?<![-<])[-−]\s*[-−](?![->])"), "'{m}' (two minus signs)",
      "use << b|signed >>, or parenthesize the negative number"),

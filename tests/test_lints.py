@@ -80,6 +80,7 @@ def test_lint_catches(text, name):
     r"\( \sum_{i=1}^{n} a_{1j} x_1 y \)", r"\( \frac{1}{2} x + 10x + 0.1x \)", r"\( 2 - (-3) \)",
     r"\( 2 \cdot (-3) \)", r"\( \frac{1}{256} + \frac{3}{625} + \frac{7}{10} \)", "1 is odd, 2 years, 1 year",
     r"\( a = 1 \), \( b = 1 \)", r"\( x \le -1 \)", r"\( e^{-x} \)",
+    r"\( \mathbf{x}_+ - \mathbf{x}_- \)",  # a subscript plus is no sum
 ])
 def test_lint_accepts(text):
     assert lint.text_hits(text) == []
