@@ -254,8 +254,9 @@ def _norm(symbol: str) -> str:
 def undefined_symbols(text: str, defines: Iterable[str]) -> list[str]:
     """Symbols used in the text's math that it neither defines nor takes from the conventions."""
     text = _strip_cloze(text)
-    # a declared 'r_{nk}' defines r as the text's r_{nk} is read: subscripts are dropped on both sides
-    known = {_norm(_clean_math(s)) for s in (*GLOBAL_SYMBOLS, *defines)} | defined_by_text(text)
+    # a declared 'r_{nk}' or "\alpha'" defines r or \alpha, as the text's r_{nk} and \alpha' are read:
+    # subscripts and primes are dropped on both sides
+    known = {_norm(_clean_math(s)).rstrip("'") for s in (*GLOBAL_SYMBOLS, *defines)} | defined_by_text(text)
     seen: dict[str, None] = {}
     for body in math_bodies(text):
         for sym, _ in _tokens(_clean_math(body)):

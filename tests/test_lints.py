@@ -60,6 +60,7 @@ def test_declared_and_text_definitions_silence_the_symbol_lint(fixture_report):
     # a symbol declared with its subscripts is defined, as the text's subscripted uses are read
     assert lint.undefined_symbols(r"\( \boldsymbol{\mu}_k \), \( r_{nk} \), \( \sigma_k^2 \), \( s \)",
                                   [r"\boldsymbol{\mu}_k", "r_{nk}", r"\sigma_k^2"]) == ["s"]
+    assert lint.undefined_symbols(r"\( \operatorname{Beta}(\alpha', \beta') \)", [r"\alpha'"]) == [r"\beta"]
 
 
 @pytest.mark.parametrize("text, name", [
