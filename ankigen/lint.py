@@ -251,12 +251,16 @@ def _norm(symbol: str) -> str:
     return re.sub(r"\s+", "", symbol)
 
 
+def _declared(symbol: str) -> str:
+    """A declared symbol read as the text's are: 'r_{nk}', "\\alpha'", 'p^*' define r, \\alpha, p."""
+    base = next(_tokens(_clean_math(symbol)), None)
+    return _norm(base[0] if base else symbol)
+
+
 def undefined_symbols(text: str, defines: Iterable[str]) -> list[str]:
     """Symbols used in the text's math that it neither defines nor takes from the conventions."""
     text = _strip_cloze(text)
-    # a declared 'r_{nk}' or "\alpha'" defines r or \alpha, as the text's r_{nk} and \alpha' are read:
-    # subscripts and primes are dropped on both sides
-    known = {_norm(_clean_math(s)).rstrip("'") for s in (*GLOBAL_SYMBOLS, *defines)} | defined_by_text(text)
+    known = {_declared(s) for s in (*GLOBAL_SYMBOLS, *defines)} | defined_by_text(text)
     seen: dict[str, None] = {}
     for body in math_bodies(text):
         for sym, _ in _tokens(_clean_math(body)):

@@ -61,6 +61,7 @@ def test_declared_and_text_definitions_silence_the_symbol_lint(fixture_report):
     assert lint.undefined_symbols(r"\( \boldsymbol{\mu}_k \), \( r_{nk} \), \( \sigma_k^2 \), \( s \)",
                                   [r"\boldsymbol{\mu}_k", "r_{nk}", r"\sigma_k^2"]) == ["s"]
     assert lint.undefined_symbols(r"\( \operatorname{Beta}(\alpha', \beta') \)", [r"\alpha'"]) == [r"\beta"]
+    assert lint.undefined_symbols(r"\( p^* \ge \boldsymbol{\lambda}^* \)", ["p^*"]) == [r"\boldsymbol{\lambda}"]
 
 
 @pytest.mark.parametrize("text, name", [
