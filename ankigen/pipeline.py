@@ -423,7 +423,21 @@ def validate(src: Path | None = None) -> Library:
         except UserError as e:
             col.extend(e.issues)
     col.raise_if_any()
+    _lint_rendered(library, project)
     return library
+
+
+def _lint_rendered(library: Library, project: Project) -> None:
+    """Render the default deck as `build` does (same cache) and check it for client hazards."""
+    from ankigen import hazards
+    from ankigen.cache import Cache, default_dir
+
+    recipe, _ = resolve_recipe(project, None, (), None, None, None)
+    deck = generate(library, recipe, project, workers=default_workers(),
+                    cache=Cache(default_dir(), project.templates))
+    issues = hazards.lint(deck, library)
+    if issues:
+        raise UserError(issues)
 
 
 def check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, first_seed: int = 1,

@@ -1,8 +1,12 @@
-"""Regenerate the pictures in docs/images/ (README): python docs/make_screenshots.py
+"""Regenerate the card pictures in docs/images/ (README) from the real Anki desktop reviewer.
 
-Builds the preview site with the local MathJax from tests/mathjax (run
-`npm ci --prefix tests/mathjax` first) and photographs a few notes in Debian's
-headless Chromium, on a phone-sized page, by day and in night mode.
+    python docs/make_screenshots.py
+
+Needs the test set-up (`pip install ".[test]"`: Anki desktop `aqt[qt6]`) and Xvfb. Builds the
+default deck, imports it into a throwaway Anki profile and photographs a few cards, answer
+side with the worked solution open, in Anki's own reviewer: at phone width (Anki's mobile
+emulation, 390 px) by day and by night, and one on the desktop. The preview site's index
+picture (docs/images/index.png) is not a card and is not remade here.
 """
 
 from __future__ import annotations
@@ -13,54 +17,58 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 OUT = ROOT / "docs" / "images"
-MATHJAX = ROOT / "tests" / "mathjax" / "node_modules" / "mathjax" / "es5" / "tex-chtml.js"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# (picture name, topic page, note anchor or None for the whole page, night mode)
-SHOTS = [
-    ("index", "index.html", None, False),
-    ("eigen-problem", "topics/linear-algebra--eigen.html", "first-problem", False),
-    ("eigen-problem-night", "topics/linear-algebra--eigen.html", "first-problem", True),
-    ("bayes-problem", "topics/probability--probability-basics.html", "first-problem", False),
-    ("softmax-cloze", "topics/deep-learning--softmax-cross-entropy.html", "first-cloze", False),
-    ("gradient-descent", "topics/multivariable-calculus--gradient-descent.html", "first-figure", False),
-]
+
+# picture name -> (topic id, note type, figure kind or None, reviewer mode)
+SHOTS = {
+    "eigen-problem": ("linear-algebra/eigen", "problem", "linear_map", "day-mobile"),
+    "eigen-problem-night": ("linear-algebra/eigen", "problem", "linear_map", "night-mobile"),
+    "bayes-problem": ("probability/probability-basics", "problem", "bayes_tree", "day-mobile"),
+    "gradient-descent": ("multivariable-calculus/gradient-descent", None, "gd_path", "day-mobile"),
+    "softmax-cloze": ("deep-learning/softmax-cross-entropy", "cloze", None, "day-mobile"),
+    "reviewer-desktop-day": ("linear-algebra/eigen", "problem", "linear_map", "day-desktop"),
+    "reviewer-desktop-night": ("probability/probability-basics", "problem", "bayes_tree", "night-desktop"),
+}
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
+    from ankigen.package import write_package
+    from ankigen.paths import find_project
+    from ankigen.pipeline import generate, load
+    from ankigen.recipe import load_recipe
+    from tests.reviewer_run import MODES, _card, missing_tools, run_reviewer
 
-    from ankigen.preview import preview
-
-    OUT.mkdir(parents=True, exist_ok=True)
+    if missing_tools():
+        sys.exit(f"needs {', '.join(missing_tools())}")
+    project = find_project(ROOT / "cards_src")
+    library = load(project)
+    deck = generate(library, load_recipe(project.recipes / "ml-math.yaml"), project)
+    topic_of = {i.id: t.id for t in library.topics for i in (*t.concepts, *t.problems)}
+    chosen: dict[str, dict] = {}
+    for name, (topic, kind, figure, _mode) in SHOTS.items():
+        for note in deck.notes:
+            item = library.find_item(note.item_id)
+            fig = item.figure.kind if item is not None and item.figure is not None else None
+            if topic_of[note.item_id] == topic and kind in (None, note.note_type) and fig == figure:
+                chosen[name] = _card(note, figure or "no figure")
+                break
+        else:
+            print(f"skip {name}: no such note in this build")
     with tempfile.TemporaryDirectory() as tmp:
-        site = preview(None, (), 1, 1, Path(tmp) / "site", ROOT / "cards_src", MATHJAX).index.parent
-        chromium = shutil.which("chromium") or sys.exit("needs Debian's chromium")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=FLAGS)
-            for name, page_path, anchor, night in SHOTS:
-                target = site / page_path
-                if not target.exists():
-                    print(f"skip {name}: {page_path} not in this build")
-                    continue
-                width = 1000 if anchor is None else 430
-                page = browser.new_page(viewport={"width": width, "height": 900}, device_scale_factor=2)
-                page.goto(target.as_uri())
-                page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
-                page.evaluate("MathJax.startup.promise")
-                if night:
-                    page.click("#night")
-                if anchor is None:
-                    page.screenshot(path=str(OUT / f"{name}.png"))
-                else:
-                    selector = {"first-problem": "section.note:has(.problem)",
-                                "first-cloze": "section.note:has(.cloze-note)",
-                                "first-figure": "section.note:has(img)"}[anchor]
-                    page.locator(selector).first.screenshot(path=str(OUT / f"{name}.png"))
-                print(f"wrote docs/images/{name}.png")
-                page.close()
-            browser.close()
+        apkg = write_package(deck, Path(tmp) / "deck.apkg", project.templates)
+        cards = list({c["label"]: {**c, "shot": True} for c in chosen.values()}.values())
+        modes = [m for m in MODES if m["name"] in {s[3] for s in SHOTS.values()}]
+        result = run_reviewer(apkg, cards, Path(tmp) / "run", modes=modes)
+        if result["error"]:
+            sys.exit(result["error"])
+        shots = {(s["mode"], s["card"], s["side"]): s["shot"] for s in result["steps"]}
+        OUT.mkdir(parents=True, exist_ok=True)
+        for name, card in chosen.items():
+            shot = shots.get((SHOTS[name][3], card["label"], "back"))
+            if shot:
+                shutil.copy(Path(tmp) / "run" / "shots" / shot, OUT / f"{name}.png")
+                print(f"wrote docs/images/{name}.png ({card['label']}, {SHOTS[name][3]})")
 
 
 if __name__ == "__main__":
