@@ -129,7 +129,8 @@ _MATH_RULES: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
      re.compile(r"(?<![\w.\\^{}])(?:-\s*)?1\s*(?=[A-Za-z]|\\(?:mathbf|boldsymbol|" + "|".join(sorted(GREEK))
                 + r")(?![A-Za-z]))"),
      "a coefficient of one '{m}'", "write x, not 1x: use << a|coef >> or build the term in 'derived'"),
-    ("plus-minus", re.compile(r"\+\s*[-−]"), "'{m}' (a plus followed by a minus)",
+    # a plus after _ or ^ is a subscript (x_+ - x_-), not a sum
+    ("plus-minus", re.compile(r"(?<![_^])\+\s*[-−]"), "'{m}' (a plus followed by a minus)",
      "use << b|signed >> or build the expression in 'derived'"),
     ("minus-minus", re.compile(r"(?<![-<])[-−]\s*[-−](?![->])"), "'{m}' (two minus signs)",
      "use << b|signed >>, or parenthesize the negative number"),
@@ -250,10 +251,16 @@ def _norm(symbol: str) -> str:
     return re.sub(r"\s+", "", symbol)
 
 
+def _declared(symbol: str) -> str:
+    """A declared symbol read as the text's are: 'r_{nk}', "\\alpha'", 'p^*' define r, \\alpha, p."""
+    base = next(_tokens(_clean_math(symbol)), None)
+    return _norm(base[0] if base else symbol)
+
+
 def undefined_symbols(text: str, defines: Iterable[str]) -> list[str]:
     """Symbols used in the text's math that it neither defines nor takes from the conventions."""
     text = _strip_cloze(text)
-    known = {_norm(s) for s in (*GLOBAL_SYMBOLS, *defines)} | defined_by_text(text)
+    known = {_declared(s) for s in (*GLOBAL_SYMBOLS, *defines)} | defined_by_text(text)
     seen: dict[str, None] = {}
     for body in math_bodies(text):
         for sym, _ in _tokens(_clean_math(body)):

@@ -57,6 +57,11 @@ def test_declared_and_text_definitions_silence_the_symbol_lint(fixture_report):
     assert lint.undefined_symbols(r"\( w_i \) is \( \mathbf{w} \)", ["w", r"\mathbf{w}"]) == []
     assert lint.undefined_symbols(r"the set \( \{ \mathbf{z} : f(\mathbf{z}) = 0 \} \), \( \forall t \), \( q \)", []) == ["q"]
     assert lint.undefined_symbols(r"\( a = {{c1::b}} \)", ["b"]) == []  # no 'c' from the cloze marker
+    # a symbol declared with its subscripts is defined, as the text's subscripted uses are read
+    assert lint.undefined_symbols(r"\( \boldsymbol{\mu}_k \), \( r_{nk} \), \( \sigma_k^2 \), \( s \)",
+                                  [r"\boldsymbol{\mu}_k", "r_{nk}", r"\sigma_k^2"]) == ["s"]
+    assert lint.undefined_symbols(r"\( \operatorname{Beta}(\alpha', \beta') \)", [r"\alpha'"]) == [r"\beta"]
+    assert lint.undefined_symbols(r"\( p^* \ge \boldsymbol{\lambda}^* \)", ["p^*"]) == [r"\boldsymbol{\lambda}"]
 
 
 @pytest.mark.parametrize("text, name", [
@@ -77,6 +82,7 @@ def test_lint_catches(text, name):
     r"\( \sum_{i=1}^{n} a_{1j} x_1 y \)", r"\( \frac{1}{2} x + 10x + 0.1x \)", r"\( 2 - (-3) \)",
     r"\( 2 \cdot (-3) \)", r"\( \frac{1}{256} + \frac{3}{625} + \frac{7}{10} \)", "1 is odd, 2 years, 1 year",
     r"\( a = 1 \), \( b = 1 \)", r"\( x \le -1 \)", r"\( e^{-x} \)",
+    r"\( \mathbf{x}_+ - \mathbf{x}_- \)",  # a subscript plus is no sum
 ])
 def test_lint_accepts(text):
     assert lint.text_hits(text) == []
