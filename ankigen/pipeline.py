@@ -165,7 +165,6 @@ def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:
 
     with item_limit(problem, seed, slot):
         solved = solve(problem, sample(problem, seed, slot, accept if problem.mistakes else None))
-        spec, _ = variant_spec(problem, solved.namespace(), point_seed)
         try:
             answer = render.answer_html(solved)
         except render.RenderError as e:
@@ -177,6 +176,7 @@ def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:
             raise UserError([Issue(f"solution: {e.message} (seed {seed}, slot {slot})", hint=e.hint,
                                    **where)]) from e  # type: ignore[arg-type]
         v = verify(solved, answer, solution)
+        spec, _ = variant_spec(problem, solved.namespace(), point_seed)
         return Verified(v.solved, v.results, v.answer_html, v.solution_html, spec)
 
 

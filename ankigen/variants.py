@@ -58,7 +58,7 @@ def variant_spec(problem: Problem, ns: dict[str, Any], point_seed: int) -> tuple
                              variables=sorted(problem.symbols) or None,
                              mistakes=_mistakes(problem, ns, box.name), seed=point_seed,
                              **{**form, **tol})
-        except SpecError as e:
+        except (SpecError, ValueError, OverflowError) as e:
             raise UserError([Issue(f"answer box '{box.name}': {e}",
                                    hint="declare its kind under answers:, or fix the mistake values",
                                    **_where(problem))]) from e
