@@ -358,7 +358,7 @@ class Typing:
 
         web = mw.reviewer.web
         web.setFocus()
-        QTest.keyClick(web.focusProxy() or web, Qt.Key.Key_Return)
+        QTest.keyClick(web.focusProxy() or web, Qt.Key.Key_Return)  # type: ignore[call-overload]
         self.entry["returns"] += 1
         self.box += 1
         nxt = f"ankigen-box-{self.box}"
