@@ -88,8 +88,10 @@ def _kill_group(proc: subprocess.Popen[Any]) -> None:
 
 
 def run_reviewer(apkg: Path, cards: list[dict[str, Any]], out: Path, modes: list[dict[str, Any]] | None = None,
-                 timeout: float = 600.0, canary: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Show `cards` in Anki's reviewer in every mode; return the add-on's result (see CHECK_JS)."""
+                 timeout: float = 600.0, canary: dict[str, Any] | None = None,
+                 typing: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Show `cards` in Anki's reviewer in every mode, then type into the answer boxes of the
+    `typing` cards; return the add-on's result (see CHECK_JS and Typing in the add-on)."""
     out.mkdir(parents=True, exist_ok=True)
     base = out / "anki-base"
     subprocess.run([sys.executable, "-c", PREPARE, str(base), PROFILE], check=True, timeout=120,
@@ -98,7 +100,8 @@ def run_reviewer(apkg: Path, cards: list[dict[str, Any]], out: Path, modes: list
                     ignore=shutil.ignore_patterns("__pycache__"))
     plan = out / "plan.json"
     plan.write_text(json.dumps({"apkg": str(apkg), "out": str(out), "cards": cards,
-                                "modes": modes or MODES, "canary": canary}),
+                                "modes": modes or MODES, "canary": canary,
+                                "typing": typing or []}),
                     encoding="utf-8")
     result = out / "result.json"
     log = (out / "anki.log").open("wb")
@@ -144,6 +147,25 @@ def sample_cards(deck: Any, library: Any) -> list[dict[str, Any]]:
                       key=lambda n: -len(dict(n.fields)["Solution"]))
     cards += [_card(n, "long solution") for n in problems[:4] if f"{n.item_id}#{n.slot}" not in labels]
     return cards
+
+
+def answer_kinds(note: Any) -> set[str]:
+    """The answer kinds (number, vector, matrix, set, expr) of a problem note's boxes."""
+    check = json.loads(dict(note.fields).get("Check") or "{}")
+    return {a["kind"] for v in check.get("variants", []) for a in v["answers"]}
+
+
+def typing_cards(deck: Any, cards: list[dict[str, Any]], least: int = 20) -> list[dict[str, Any]]:
+    """The sampled problem cards, then a problem of every answer kind not yet among them, then
+    more problems in deck order until there are `least`."""
+    problems = [n for n in deck.notes if n.note_type == "problem" and answer_kinds(n)]
+    sampled = {c["label"] for c in cards if c["type"] == "problem"}
+    picked = [n for n in problems if f"{n.item_id}#{n.slot}" in sampled]
+    for n in problems:
+        if not answer_kinds(n) <= set().union(*map(answer_kinds, picked)):
+            picked.append(n)
+    picked += [n for n in problems if n not in picked][:max(0, least - len(picked))]
+    return [{**_card(n, "typing"), "kinds": sorted(answer_kinds(n))} for n in picked]
 
 
 def _card(note: Any, kind: str, ord: int = 0) -> dict[str, Any]:

@@ -17,7 +17,14 @@ from typing import Any
 
 import pytest
 
-from tests.reviewer_run import CANARY, MODES, missing_tools, run_reviewer, sample_cards
+from tests.reviewer_run import (
+    CANARY,
+    MODES,
+    missing_tools,
+    run_reviewer,
+    sample_cards,
+    typing_cards,
+)
 from tests.wide import WIDE_OK
 
 TOL = 2  # px a formula may overhang its box without counting as wider
@@ -39,10 +46,12 @@ def review(built_deck, library, project, tmp_path_factory) -> dict[str, Any]:
     cards = sample_cards(built_deck, library)
     for card in cards:
         card["shot"] = True
-    result = run_reviewer(apkg, cards, out, canary=CANARY)
+    typing = typing_cards(built_deck, cards)
+    result = run_reviewer(apkg, cards, out, canary=CANARY, typing=typing)
     print(f"\nreal reviewer: {len(cards)} cards, {len(result['steps'])} pages; screenshots in {out / 'shots'}")
+    print(f"typed into the answer boxes: {result['typing_counts']}")
     assert result["error"] is None, result["error"]
-    return {"result": result, "cards": cards, "out": out}
+    return {"result": result, "cards": cards, "out": out, "typing": typing}
 
 
 def findings(step: dict[str, Any], console: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -74,7 +83,8 @@ def test_every_sampled_card_was_shown_front_and_back_in_every_mode(review, built
     cards = review["cards"]
     assert len(steps) == len(cards) * 2 * len(MODES)
     for s in steps:
-        assert s["found"]["source"] == s["card"].split("/")[0], s  # the planned card, not another
+        # the planned item, not another (the footer shows the day's variant slot, or none)
+        assert s["found"]["source"].split("#")[0] == s["card"].split("#")[0], s
         back = s["found"]["answerShown"] or (s["type"] == "cloze" and not s["found"]["clozeHidden"])
         assert back == (s["side"] == "back"), s
     # every note type and every figure kind of the deck is among them
@@ -126,3 +136,23 @@ def test_screenshots_were_written(review):
     assert len(shots) == len(review["result"]["steps"])
     assert all(p.stat().st_size > 5000 for p in shots)
     print(f"{len(shots)} screenshots in {Path(review['out']) / 'shots'}")
+
+
+def test_typed_answers_are_judged_in_the_real_reviewer(review):
+    """Typed into every box, Return pressed in each (a real key event), the back's verdicts read:
+    the canonical text is correct, a mistake's value gets its message, a wrong value is wrong."""
+    typed, counts = review["result"]["typing"], review["result"]["typing_counts"]
+    planned = review["typing"]
+    bad = [f"{e['card']} {e['pass']}: typed {b['typed']!r}, expected {b['expect']}, got {b.get('say')!r}"
+           for e in typed for b in e["boxes"]
+           if b.get("verdict") != b["expect"] or (b["message"] and b.get("say") != "\u2717 " + b["message"])]
+    assert not bad, f"{len(bad)} boxes:\n" + "\n".join(bad[:15])
+    assert all(e["shown"] == len(e["boxes"]) for e in typed)
+    assert counts["cards"] == len(planned) >= 20
+    assert {k for c in planned for k in c["kinds"]} >= {"number", "vector", "matrix", "set", "expr"}
+    text = [e for e in typed if e["pass"] == "text"]
+    assert len(text) == len(planned) and counts["correct"] >= sum(len(e["boxes"]) for e in text)
+    assert counts["mistakes"] >= 5 and counts["wrong"] >= len(planned)
+    assert counts["returns"] == counts["focus_moves"] + len(typed)  # Return moves on, the last shows the back
+    assert counts["focus_moves"] > 0
+    print(f"typed: {counts}")

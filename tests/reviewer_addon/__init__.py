@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from aqt import gui_hooks, mw
-from aqt.qt import QTimer
+from aqt.qt import Qt, QTimer
 from aqt.theme import Theme
 from aqt.webview import AnkiWebPage
 
@@ -94,6 +94,7 @@ class Driver:
         self.mode: str | None = None
         self.cards: dict[str, Any] = {}
         self.waited = 0
+        self.typing: Typing | None = None
 
     # -- setup ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -115,7 +116,7 @@ class Driver:
                                                                         with_scheduling=False))
         log = mw.col.import_anki_package(req).log
         self.imported = len(log.new)
-        for card in self.plan["cards"]:
+        for card in self.plan["cards"] + self.plan.get("typing", []):
             nid = mw.col.db.scalar("select id from notes where guid = ?", card["guid"])
             if nid is None:
                 raise RuntimeError(f"note {card['label']} ({card['guid']}) not in the imported deck")
@@ -223,13 +224,174 @@ class Driver:
         QTimer.singleShot(0, self.next_step)
 
     def finish(self, error: str | None = None) -> None:
+        if error is None and self.typing is None and self.plan.get("typing"):
+            self.typing = Typing(self)  # the answer boxes, typed into after every page is checked
+            QTimer.singleShot(0, self.typing.start)
+            return
+        typed = self.typing.results if self.typing else []
         result = {"error": error, "steps": self.results, "console": self.console,
-                  "imported": getattr(self, "imported", None)}
+                  "imported": getattr(self, "imported", None), "typing": typed,
+                  "typing_counts": typing_counts(typed)}
         self.out.mkdir(parents=True, exist_ok=True)
         tmp = self.out / "result.json.part"
         tmp.write_text(json.dumps(result, indent=1), encoding="utf-8")
         tmp.replace(self.out / "result.json")
         QTimer.singleShot(0, mw.unloadProfileAndExit)
+
+
+# Types into every answer box of a problem card's front: the pass's text per box, an `input` event
+# (as a keystroke makes), the first box focused; the test then presses Return in each box.
+TYPE_JS = r"""
+((pass) => {
+  const host = document.getElementById('ankigen-practice');
+  const spec = JSON.parse(document.getElementById('ankigen-check').textContent);
+  const k = parseInt(host.getAttribute('data-shown-variant') || '0', 10);
+  const answers = spec.variants[k].answers;
+  const inputs = [...host.querySelectorAll('input.ankigen-input')];
+  const deep = (v, f) => Array.isArray(v) ? v.map(x => deep(x, f)) : f(v);
+  const num = x => String(x);
+  const fmt = (v, kind) => kind === 'number' ? num(v)
+    : kind === 'vector' ? '(' + v.map(num).join(', ') + ')'
+    : kind === 'set' ? '{' + v.map(num).join(', ') + '}'
+    : '[' + v.map(r => '[' + r.map(num).join(', ') + ']').join(', ') + ']';
+  const scalarExpr = a => a.kind === 'expr' && !Array.isArray(a.values[0]);
+  const boxes = answers.map(a => {
+    const box = {kind: a.kind, typed: a.text, expect: 'correct', message: null};
+    if (pass === 'mistake' && a.kind !== 'expr' && (a.mistakes || []).length) {
+      Object.assign(box, {typed: fmt(a.mistakes[0].value, a.kind), expect: 'mistake', message: a.mistakes[0].message});
+    } else if (pass === 'wrong' && scalarExpr(a)) {
+      Object.assign(box, {typed: '(' + a.text + ')*1.1+0.5', expect: 'wrong'});
+    } else if (pass === 'wrong' && a.kind !== 'expr') {
+      Object.assign(box, {typed: fmt(deep(a.value, x => Number(x) * 1.1 + 0.5), a.kind), expect: 'wrong'});
+    }
+    return box;
+  });
+  if (inputs.length !== answers.length) return {error: inputs.length + ' boxes for ' + answers.length + ' answers'};
+  if (boxes.every(b => b.expect === 'correct') && pass !== 'text') return {skip: true, boxes};
+  inputs.forEach((input, i) => {
+    input.value = boxes[i].typed;
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+  });
+  inputs[0].focus();
+  return {boxes};
+})
+"""
+
+VERDICTS_JS = r"""
+(() => {
+  const rows = [...document.querySelectorAll('#ankigen-feedback .ankigen-result')];
+  return rows.length ? rows.map(r => ({verdict: r.getAttribute('data-verdict'),
+                                       say: r.querySelector('.ankigen-verdict').textContent})) : null;
+})()
+"""
+
+PASSES = ("text", "mistake", "wrong")
+
+
+class Typing:
+    """Each typing card, each pass: show the front, type, press Return in each box, read the back."""
+
+    def __init__(self, driver: Driver) -> None:
+        self.d = driver
+        self.steps = [(c, p) for c in driver.plan["typing"] for p in PASSES]
+        self.index = -1
+        self.results: list[dict[str, Any]] = []
+        self.entry: dict[str, Any] = {}
+        self.waited = 0
+
+    def start(self) -> None:
+        self.d._apply_mode(self.d.plan["modes"][0])
+        self.next()
+
+    def _wait(self, js: str, then: Any, what: str) -> None:
+        """Poll `js` in the reviewer page every POLL_MS until truthy, then call then(value)."""
+        def got(value: Any) -> None:
+            if value:
+                self.waited = 0
+                then(value)
+                return
+            self.waited += POLL_MS
+            if self.waited > STEP_TIMEOUT_MS:
+                self.d.finish(error=f"typing {self.entry.get('card')} {self.entry.get('pass')}: {what} "
+                                    f"not within {STEP_TIMEOUT_MS} ms")
+                return
+            QTimer.singleShot(POLL_MS, lambda: mw.reviewer.web.evalWithCallback(js, got))
+        mw.reviewer.web.evalWithCallback(js, got)
+
+    def next(self) -> None:
+        self.index += 1
+        if self.index >= len(self.steps):
+            self.d.finish()
+            return
+        card, pas = self.steps[self.index]
+        self.entry = {"card": card["label"], "pass": pas, "returns": 0, "focus_moves": 0}
+        try:
+            rev = mw.reviewer
+            rev.card = self.d.cards[card["label"]]
+            rev.card.start_timer()
+            rev._showQuestion()
+            rev.web.eval("window.__ankigenTyped = false; _queueAction(() => { window.__ankigenTyped = true; });")
+            self._wait("window.__ankigenTyped === true && !document.getElementById('ankigen-feedback') && "
+                       "document.querySelectorAll('#ankigen-practice input').length > 0", self.type, "the boxes")
+        except Exception:
+            self.d.finish(error=traceback.format_exc())
+
+    def type(self, _: Any) -> None:
+        mw.reviewer.web.evalWithCallback(f"({TYPE_JS})({json.dumps(self.entry['pass'])})", self.typed)
+
+    def typed(self, found: Any) -> None:
+        if not found or found.get("error"):
+            self.d.finish(error=f"typing {self.entry['card']}: {found}")
+            return
+        self.entry["boxes"] = found["boxes"]
+        if found.get("skip"):
+            QTimer.singleShot(0, self.next)
+            return
+        self.results.append(self.entry)
+        self.box = 0
+        self._wait("document.activeElement && document.activeElement.id === 'ankigen-box-0'", self.press,
+                   "focus in the first box")
+
+    def press(self, _: Any) -> None:
+        """A real Return key press on the webview (Anki's key path), then wait for its effect."""
+        from PyQt6.QtTest import QTest
+
+        web = mw.reviewer.web
+        web.setFocus()
+        QTest.keyClick(web.focusProxy() or web, Qt.Key.Key_Return)  # type: ignore[call-overload]
+        self.entry["returns"] += 1
+        self.box += 1
+        nxt = f"ankigen-box-{self.box}"
+        self._wait(f"(document.activeElement && document.activeElement.id === '{nxt}' && 'focus') || "
+                   "(document.getElementById('ankigen-feedback') && 'answer')", self.after_press,
+                   f"a reaction to Return in box {self.box}")
+
+    def after_press(self, what: str) -> None:
+        if what == "focus":
+            self.entry["focus_moves"] += 1
+            QTimer.singleShot(0, lambda: self.press(None))
+            return
+        self._wait(VERDICTS_JS, self.read, "the verdicts on the back")
+
+    def read(self, verdicts: list[dict[str, str]]) -> None:
+        for box, v in zip(self.entry["boxes"], verdicts, strict=False):
+            box.update(v)
+        self.entry["shown"] = len(verdicts)
+        QTimer.singleShot(0, self.next)
+
+
+def typing_counts(typed: list[dict[str, Any]]) -> dict[str, int]:
+    boxes = [b for e in typed for b in e["boxes"]]
+    return {
+        "cards": len({e["card"] for e in typed}),
+        "boxes": len(boxes),
+        "correct": sum(b["expect"] == "correct" and b.get("verdict") == "correct" for b in boxes),
+        "mistakes": sum(b["expect"] == "mistake" and b.get("verdict") == "mistake"
+                        and b.get("say") == "\u2717 " + b["message"] for b in boxes),
+        "wrong": sum(b["expect"] == "wrong" and b.get("verdict") == "wrong" for b in boxes),
+        "returns": sum(e["returns"] for e in typed),
+        "focus_moves": sum(e["focus_moves"] for e in typed),
+    }
 
 
 def _on_profile_open() -> None:
