@@ -76,9 +76,8 @@ def _nonreal(value: Any) -> bool:
         if isinstance(v, list | tuple | sp.MatrixBase):
             if _nonreal(v):
                 return True
-        elif isinstance(v, sp.Basic) and not v.free_symbols and v.is_real is False:
-            return True
-        elif isinstance(v, complex) and v.imag != 0:
+        elif (isinstance(v, sp.Basic) and not v.free_symbols and v.is_real is False) or \
+                (isinstance(v, complex) and v.imag != 0):
             return True
     return False
 
