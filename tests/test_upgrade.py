@@ -127,8 +127,21 @@ def _problem_note_types(col: Collection) -> dict[str, list[str]]:
             if name.startswith("ankigen problem")}
 
 
+def _added_since_release(old: dict, new: dict) -> set[str]:
+    """Notes the curriculum gained after the release: concepts and clozes only, never a problem
+    (a problem note carries over by its slot-0 GUID)."""
+    added = new.keys() - old.keys()
+    assert all(new[g].model != PROBLEM for g in added), sorted(new[g].label for g in added)
+    return added
+
+
 def _assert_history_kept(r: Reviewed) -> None:
-    assert _state(r.col) == r.cards  # same cards: note, deck, due, interval, ease, reps, lapses
+    """Every card the learner had: same note, deck, due, interval, ease, reps, lapses; the only
+    other cards are those of notes the import added."""
+    state = _state(r.col)
+    assert {c: state[c] for c in r.cards} == r.cards
+    old_nids = set(r.nid.values())
+    assert all(s[0] not in old_nids for c, s in state.items() if c not in r.cards)
     assert _revlog(r.col) == r.revlog
     assert {n: sorted(r.col.find_cards(f"nid:{n}")) for n in r.nid.values()} == r.note_cards
 
@@ -152,7 +165,9 @@ def test_default_options_upgrade_no_problem_note_and_lose_nothing(reviewed, new_
     carried = old.keys() & new.keys()
     n_problems = sum(new[g].model == PROBLEM for g in carried)
     assert len(log.conflicting) == n_problems == 7
-    assert len(log.updated) == len(carried) - n_problems and not log.new and not log.duplicate
+    assert len(log.updated) == len(carried) - n_problems and not log.duplicate
+    assert {n.id.nid for n in log.new} == {r.col.db.scalar("select id from notes where guid = ?", g)
+                                          for g in _added_since_release(old, new)}
     assert _problem_note_types(r.col) == {"ankigen problem": RELEASED_FIELDS,
                                           "ankigen problem+": [*RELEASED_FIELDS, "Variants", "Check"]}
     for g, n in old.items():
@@ -183,11 +198,13 @@ def test_upgrade_with_the_readme_options_keeps_history(reviewed, new_apkg, tmp_p
     log = import_apkg(r.col, new_apkg, UPGRADE)
     assert r.col.db.scalar("select scm from col") > schema  # a schema change: the next sync is a full one
     carried, orphans = old.keys() & new.keys(), old.keys() - new.keys()
-    assert len(log.new) == len(predicted.added) == 0
+    added = _added_since_release(old, new)
+    assert len(log.new) == len(predicted.added) == len(added)
+    assert set(predicted.added) == {new[g].label for g in added}
     assert len(log.updated) == len(carried) == 32 and not log.conflicting and not log.duplicate
-    # no duplicates: every GUID once, the old notes and no other
+    # no duplicates: every GUID once, the old notes and the added ones, no other
     guids = r.col.db.list("select guid from notes")
-    assert len(guids) == len(set(guids)) == len(old) == 46
+    assert len(guids) == len(set(guids)) == len(old) + len(added) and len(old) == 46
     # one note type, the package's fields (appended at the end: nothing renumbered)
     assert _problem_note_types(r.col) == {"ankigen problem": package.FIELDS["problem"]}
     assert package.FIELDS["problem"] == [*RELEASED_FIELDS, "Variants", "Check"]
@@ -283,6 +300,7 @@ def test_diff_command_lists_the_orphans_and_says_which_options(new_apkg):
         f"{i}#{k}" for i in ("eigen-2x2", "eigen-eigenvector-2x2", "eigen-matrix-power",
                              "pd-sylvester-3x3", "pd-threshold-2x2", "taylor-maclaurin-exp-cos",
                              "taylor-sqrt-approx") for k in (1, 2))
-    assert lines[0].split()[:2] == ["new", "0"]
+    added = _added_since_release(read_package(OLD), read_package(new_apkg))
+    assert lines[0].split()[:2] == ["new", str(len(added))]
     assert "warning: the note type 'ankigen problem' changed its fields" in r.stderr
     assert "'Merge notetypes' ticked and 'Update notes: Always'" in r.stderr
