@@ -10,8 +10,7 @@ import io
 from typing import Any, Protocol
 
 from ankigen import identity
-from ankigen.errors import Issue, UserError
-from ankigen.expr import ExprError
+from ankigen.errors import Issue, ItemError, UserError
 from ankigen.model import FigureRequest, FigureSpec, FinalNote, Loc, Media, RenderedNote
 
 MEDIA_PREFIX = "ankigen-"
@@ -26,7 +25,7 @@ def figure_args(spec: FigureSpec, namespace: dict[str, Any], item: str) -> tuple
     for name, ex in spec.args:
         try:
             value = to_numeric(exact_evaluator(namespace).eval(ex))
-        except ExprError as e:
+        except ItemError as e:
             raise _error(spec.loc, item, f"figure argument '{name}': {e.message}", e.hint) from e
         out.append((name, _plottable(value, SymbolicFunction)))
     return tuple(out)

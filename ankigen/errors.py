@@ -35,10 +35,56 @@ class Issue:
         return f"{where}{item}{self.message}{hint}"
 
 
+@dataclass(frozen=True)
+class Variant:
+    """One variant of an item: the (seed, slot) its numbers are drawn for.
+
+    `label` is the one place a variant is written in a message."""
+
+    item: str
+    seed: int
+    slot: int
+
+    @property
+    def label(self) -> str:
+        return f"seed {self.seed}, slot {self.slot}"
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where something is in a source file; `issue` is the one place a located message is made."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    def issue(self, message: str, *, item: str | None = None, hint: str | None = None,
+              variant: Variant | None = None) -> Issue:
+        if variant is not None:
+            message = f"{message} ({variant.label})"
+        return Issue(message, path=self.path, line=self.line, column=self.column, item=item, hint=hint)
+
+    def error(self, message: str, *, item: str | None = None, hint: str | None = None,
+              variant: Variant | None = None) -> UserError:
+        return UserError([self.issue(message, item=item, hint=hint, variant=variant)])
+
+
 class AnkigenError(Exception):
     """Base class of every error ankigen raises on purpose."""
 
     exit_code = 1
+
+
+class ItemError(AnkigenError):
+    """An expression or template of one item failed; the caller knows where and adds it
+    (`Loc.error`)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None):
+        self.message = message
+        self.hint = hint
+        super().__init__(message)
 
 
 class UserError(AnkigenError):

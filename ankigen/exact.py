@@ -14,7 +14,7 @@ from ankigen.expr import (
     MAX_RANGE,
     Backend,
     Evaluator,
-    ExprError,
+    ItemError,
     check_int_power,
     require_size,
 )
@@ -24,13 +24,13 @@ def _matrix(rows: Any) -> sp.Matrix:
     if isinstance(rows, sp.MatrixBase):
         return sp.Matrix(rows)
     if not isinstance(rows, list) or not rows:
-        raise ExprError("Matrix(...) needs a list of rows, like Matrix([[1, 2], [3, 4]])")
+        raise ItemError("Matrix(...) needs a list of rows, like Matrix([[1, 2], [3, 4]])")
     if not isinstance(rows[0], list):
         rows = [[r] for r in rows]
     if len(rows) > MAX_MATRIX or any(len(r) > MAX_MATRIX for r in rows):
-        raise ExprError(f"matrices are limited to {MAX_MATRIX}x{MAX_MATRIX}")
+        raise ItemError(f"matrices are limited to {MAX_MATRIX}x{MAX_MATRIX}")
     if len({len(r) for r in rows}) != 1:
-        raise ExprError("Matrix rows have different lengths")
+        raise ItemError("Matrix rows have different lengths")
     return sp.Matrix(rows)
 
 
@@ -38,7 +38,7 @@ def _vector(items: Any) -> sp.Matrix:
     if isinstance(items, sp.MatrixBase):
         return sp.Matrix(items).reshape(len(items), 1)
     if not isinstance(items, list) or not items or len(items) > MAX_MATRIX:
-        raise ExprError(f"vec(...) needs a list of 1 to {MAX_MATRIX} entries")
+        raise ItemError(f"vec(...) needs a list of 1 to {MAX_MATRIX} entries")
     return sp.Matrix(items)
 
 
@@ -46,7 +46,7 @@ def _mat(A: Any, fname: str) -> sp.Matrix:
     if isinstance(A, list):
         A = _matrix(A)
     if not isinstance(A, sp.MatrixBase):
-        raise ExprError(f"{fname}(...) needs a matrix, got {A}")
+        raise ItemError(f"{fname}(...) needs a matrix, got {A}")
     return A
 
 
@@ -87,7 +87,7 @@ def eigenvector(A: Any, lam: Any) -> sp.Matrix:
     M = _mat(A, "eigenvector")
     basis = (M - lam * sp.eye(M.rows)).nullspace()
     if not basis:
-        raise ExprError(f"{lam} is not an eigenvalue")
+        raise ItemError(f"{lam} is not an eigenvalue")
     return _integer_direction(basis[0])
 
 
@@ -149,10 +149,10 @@ def _jacobian(fs: list[Any], xs: list[Any]) -> sp.Matrix:
 def _diag(*xs: Any) -> sp.Matrix:
     entries = xs[0] if len(xs) == 1 and isinstance(xs[0], list) else xs
     if len(entries) > MAX_MATRIX:
-        raise ExprError(f"diag(...) takes at most {MAX_MATRIX} entries, got {len(entries)}")
+        raise ItemError(f"diag(...) takes at most {MAX_MATRIX} entries, got {len(entries)}")
     M = sp.diag(*entries)
     if M.rows > MAX_MATRIX * 4 or M.cols > MAX_MATRIX * 4:
-        raise ExprError(f"matrices are limited to {MAX_MATRIX * 4}x{MAX_MATRIX * 4}")
+        raise ItemError(f"matrices are limited to {MAX_MATRIX * 4}x{MAX_MATRIX * 4}")
     return M
 
 
@@ -180,7 +180,7 @@ def _expand(e: Any, *args: Any) -> Any:
     if isinstance(e, sp.Basic) and not isinstance(e, sp.MatrixBase):
         n = _terms(e)
         if n > MAX_TERMS:
-            raise ExprError(f"expanding gives about {n} terms (at most {MAX_TERMS})",
+            raise ItemError(f"expanding gives about {n} terms (at most {MAX_TERMS})",
                             "use a smaller power or fewer symbols")
     return sp.expand(e, *args)
 
@@ -198,7 +198,7 @@ def _range(a: Any, b: Any = None) -> list[Any]:
     lo, hi = (0, a) if b is None else (a, b)
     lo_i, hi_i = int(lo), int(hi)
     if hi_i - lo_i > MAX_RANGE:
-        raise ExprError(f"range is longer than {MAX_RANGE}")
+        raise ItemError(f"range is longer than {MAX_RANGE}")
     return [sp.Integer(i) for i in range(lo_i, hi_i)]
 
 
@@ -321,7 +321,7 @@ class ExactBackend(Backend):
         rel = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge}[type(op)]
         result = rel(a, b)
         if result not in (sp.true, sp.false):
-            raise ExprError(f"cannot decide whether {a} {type(op).__name__} {b}",
+            raise ItemError(f"cannot decide whether {a} {type(op).__name__} {b}",
                             "compare numbers, not symbolic expressions")
         return bool(result)
 
@@ -332,7 +332,7 @@ class ExactBackend(Backend):
             return bool(value)
         if isinstance(value, sp.Basic) and value.is_number:
             return bool(value != 0)
-        raise ExprError(f"{value} is not true or false", "write a comparison like a != 0")
+        raise ItemError(f"{value} is not true or false", "write a comparison like a != 0")
 
 
 def exact_evaluator(namespace: dict[str, Any]) -> Evaluator:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ankigen.errors import AnkigenError
+from ankigen.errors import ItemError
 
 MAX_EXPR_CHARS = 2000
 MAX_DEPTH = 60
@@ -25,17 +25,6 @@ MAX_POW_EXPONENT = 512
 MAX_FACTORIAL = 300
 MAX_MATRIX = 12
 MAX_RANGE = 10_000
-
-
-class ExprError(AnkigenError):
-    """An expression is malformed or failed to evaluate; the caller adds the location."""
-
-    exit_code = 2
-
-    def __init__(self, message: str, hint: str | None = None):
-        self.message = message
-        self.hint = hint
-        super().__init__(message)
 
 
 _ALLOWED_NODES = (
@@ -106,13 +95,13 @@ def _describe(node: ast.AST) -> str:
 def parse(text: object) -> Expr:
     """Parse and structurally validate an expression (no names resolved yet)."""
     if isinstance(text, bool) or not isinstance(text, str | int | float):
-        raise ExprError(f"expected an expression, got {type(text).__name__}",
+        raise ItemError(f"expected an expression, got {type(text).__name__}",
                         "write the expression as a string or a number")
     source = str(text).strip()
     if not source:
-        raise ExprError("empty expression", "write an expression")
+        raise ItemError("empty expression", "write an expression")
     if len(source) > MAX_EXPR_CHARS:
-        raise ExprError(f"expression is longer than {MAX_EXPR_CHARS} characters",
+        raise ItemError(f"expression is longer than {MAX_EXPR_CHARS} characters",
                         "split it into several derived values")
     return _parse_source(source)
 
@@ -124,35 +113,35 @@ def _parse_source(source: str) -> Expr:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
         col = f" at column {e.offset}" if e.offset else ""
-        raise ExprError(f"cannot parse expression '{source}': {e.msg}{col}",
+        raise ItemError(f"cannot parse expression '{source}': {e.msg}{col}",
                         "check brackets and operators") from e
     except (ValueError, MemoryError, RecursionError) as e:
-        raise ExprError(f"cannot parse expression '{source}'", "simplify it") from e
+        raise ItemError(f"cannot parse expression '{source}'", "simplify it") from e
     names: set[str] = set()
     calls: set[str] = set()
 
     def visit(node: ast.AST, depth: int) -> None:
         if depth > MAX_DEPTH:
-            raise ExprError("expression is nested too deeply", "split it into derived values")
+            raise ItemError("expression is nested too deeply", "split it into derived values")
         kind = type(node)
         if kind not in _ALLOWED_TYPES:
-            raise ExprError(f"{_describe(node)} is not allowed in expressions",
+            raise ItemError(f"{_describe(node)} is not allowed in expressions",
                             "use only numbers, names, operators and the listed functions")
         if kind in _LEAF_TYPES:  # operators and contexts: nothing below them
             return
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool) or v is None or not isinstance(v, int | float):
-                raise ExprError(f"constant {v!r} is not allowed", "use numbers only")
+                raise ItemError(f"constant {v!r} is not allowed", "use numbers only")
             if isinstance(v, int) and len(str(abs(v))) > MAX_INT_DIGITS:
-                raise ExprError(f"integer literal has more than {MAX_INT_DIGITS} digits",
+                raise ItemError(f"integer literal has more than {MAX_INT_DIGITS} digits",
                                 "use a smaller number")
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
-                raise ExprError("only named functions can be called, like det(A)",
+                raise ItemError("only named functions can be called, like det(A)",
                                 "write f(x) with f one of the listed functions")
             if node.keywords:
-                raise ExprError(f"keyword arguments are not allowed in {node.func.id}(...)",
+                raise ItemError(f"keyword arguments are not allowed in {node.func.id}(...)",
                                 "pass arguments by position")
             calls.add(node.func.id)
             for a in node.args:
@@ -160,7 +149,7 @@ def _parse_source(source: str) -> Expr:
             return
         if isinstance(node, ast.Name):
             if node.id.startswith("_"):
-                raise ExprError(f"name '{node.id}' is not allowed (names may not start with '_')",
+                raise ItemError(f"name '{node.id}' is not allowed (names may not start with '_')",
                                 "rename it")
             names.add(node.id)
         for field in node._fields:  # ast.iter_child_nodes, without its generator overhead
@@ -222,14 +211,14 @@ class Evaluator:
     def eval(self, expr: Expr) -> Any:
         try:
             return self._ev(expr.tree.body)
-        except ExprError:
+        except ItemError:
             raise
         except RecursionError as e:
-            raise ExprError("expression is nested too deeply", "simplify it") from e
+            raise ItemError("expression is nested too deeply", "simplify it") from e
         except (ZeroDivisionError, ValueError, TypeError, ArithmeticError, IndexError,
                 KeyError, NotImplementedError, AttributeError) as e:
             msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise ExprError(f"evaluating '{expr.text}' failed: {msg}",
+            raise ItemError(f"evaluating '{expr.text}' failed: {msg}",
                             "check the values it is applied to") from e
 
     def with_bindings(self, bindings: Mapping[str, Any]) -> Evaluator:
@@ -252,12 +241,12 @@ class Evaluator:
             if node.id in b.constants:
                 return b.constants[node.id]
             known = sorted(set(self.namespace) | set(b.constants))
-            raise ExprError(f"unknown name '{node.id}'", suggest(node.id, known))
+            raise ItemError(f"unknown name '{node.id}'", suggest(node.id, known))
         if isinstance(node, ast.BinOp):
             left, right = self._ev(node.left), self._ev(node.right)
             op = node.op
             if isinstance(left, list | tuple | str) or isinstance(right, list | tuple | str):
-                raise ExprError(f"operator {_describe(op)} cannot be applied to a list",
+                raise ItemError(f"operator {_describe(op)} cannot be applied to a list",
                                 "use vec([...]) or Matrix([...]) for vectors and matrices")
             b.check_operands(op, left, right)
             if isinstance(op, ast.Add):
@@ -276,7 +265,7 @@ class Evaluator:
                 return left // right
             if isinstance(op, ast.Pow):
                 return b.power(left, right)
-            raise ExprError(f"operator {_describe(op)} is not allowed")
+            raise ItemError(f"operator {_describe(op)} is not allowed")
         if isinstance(node, ast.UnaryOp):
             v = self._ev(node.operand)
             if isinstance(node.op, ast.USub):
@@ -285,7 +274,7 @@ class Evaluator:
                 return v
             if isinstance(node.op, ast.Not):
                 return not b.truth(v)
-            raise ExprError(f"operator {_describe(node.op)} is not allowed")
+            raise ItemError(f"operator {_describe(node.op)} is not allowed")
         if isinstance(node, ast.BoolOp):
             if isinstance(node.op, ast.And):
                 return all(b.truth(self._ev(v)) for v in node.values)
@@ -313,10 +302,10 @@ class Evaluator:
                 return b.call_special(fname, node.args, self)
             fn = b.functions.get(fname)
             if fn is None:
-                raise ExprError(f"unknown function '{fname}'",
+                raise ItemError(f"unknown function '{fname}'",
                                 suggest(fname, sorted(set(b.functions) | b.special)))
             return fn(*[self._ev(a) for a in node.args])
-        raise ExprError(f"{_describe(node)} is not allowed in expressions")
+        raise ItemError(f"{_describe(node)} is not allowed in expressions")
 
     def _index(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Tuple):
@@ -328,7 +317,7 @@ class Evaluator:
         try:
             return int(v)
         except (TypeError, ValueError) as e:
-            raise ExprError(f"index {v} is not an integer") from e
+            raise ItemError(f"index {v} is not an integer") from e
 
 
 class Bound:
@@ -356,7 +345,7 @@ def check_int_power(base: Any, exp: Any) -> None:
         return
     if abs(e) > MAX_POW_EXPONENT:
         shown = str(exp) if len(str(exp)) <= 40 else f"{str(exp)[:20]}… ({len(str(exp))} digits)"
-        raise ExprError(f"exponent {shown} is larger than {MAX_POW_EXPONENT}",
+        raise ItemError(f"exponent {shown} is larger than {MAX_POW_EXPONENT}",
                         "use a smaller exponent")
     try:
         bf = abs(float(base))
@@ -365,17 +354,17 @@ def check_int_power(base: Any, exp: Any) -> None:
     except (TypeError, ValueError):
         return
     if math.isinf(bf) and abs(e) > 1:
-        raise ExprError(f"a number with more than 308 digits raised to the power {exp}",
+        raise ItemError(f"a number with more than 308 digits raised to the power {exp}",
                         "use smaller numbers")
     if bf > 1 and abs(e) * math.log10(bf) > 400:
-        raise ExprError(f"{base}**{exp} has more than 400 digits", "use smaller numbers")
+        raise ItemError(f"{base}**{exp} has more than 400 digits", "use smaller numbers")
 
 
 def require_size(n: Any, cap: int, what: str) -> int:
     try:
         k = int(n)
     except (TypeError, ValueError) as e:
-        raise ExprError(f"{what} must be an integer, got {n}") from e
+        raise ItemError(f"{what} must be an integer, got {n}") from e
     if abs(k) > cap:
-        raise ExprError(f"{what} {k} is larger than the limit {cap}", "use a smaller value")
+        raise ItemError(f"{what} {k} is larger than the limit {cap}", "use a smaller value")
     return k

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ankigen import expr as E
-from ankigen.errors import Collector, Issue, UserError
+from ankigen.errors import Collector, Issue, ItemError, UserError
 from ankigen.model import (
     Area,
     CheckItem,
@@ -157,7 +157,7 @@ def _text(ctx: _Ctx, parent: Map, key: str) -> str | None:
 def _parse_expr(ctx: _Ctx, pos: tuple[int, int], raw: Any, what: str) -> E.Expr | None:
     try:
         return E.parse(raw)
-    except E.ExprError as e:
+    except ItemError as e:
         ctx.at(pos, f"{what}: {e.message}", e.hint)
         return None
 

@@ -5,14 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ankigen.errors import Loc
 from ankigen.expr import Expr
 
-
-@dataclass(frozen=True)
-class Loc:
-    path: str
-    line: int | None = None
-    column: int | None = None
+__all__ = ["Loc"]
 
 
 # ---- load -------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from ankigen.expr import (
     Backend,
     Bound,
     Evaluator,
-    ExprError,
+    ItemError,
     check_int_power,
     require_size,
 )
@@ -36,7 +36,7 @@ MAX_WORK = 100_000_000  # multiply-adds of one convolution or matrix product
 
 def _size(shape: tuple[int, ...], what: str = "array") -> tuple[int, ...]:
     if math.prod(shape) > MAX_ELEMENTS:
-        raise ExprError(f"{what} of shape {'x'.join(map(str, shape))} has more than {MAX_ELEMENTS} "
+        raise ItemError(f"{what} of shape {'x'.join(map(str, shape))} has more than {MAX_ELEMENTS} "
                         "entries", "use smaller sizes")
     return shape
 
@@ -45,7 +45,7 @@ def _arr(x: Any) -> np.ndarray:
     a = np.asarray(x)
     a = a.astype(complex if np.iscomplexobj(a) else float)
     if a.ndim > 2:
-        raise ExprError("arrays are limited to 2 dimensions")
+        raise ItemError("arrays are limited to 2 dimensions")
     _size(a.shape)
     return a
 
@@ -72,7 +72,7 @@ def _cov(X: Any) -> np.ndarray:
 def _convolve(a: Any, b: Any, mode: str = "full") -> np.ndarray:
     x, y = _arr(a), _arr(b)
     if x.size * y.size > MAX_WORK:
-        raise ExprError(f"convolving {x.size} by {y.size} entries is too much work", "use shorter signals")
+        raise ItemError(f"convolving {x.size} by {y.size} entries is too much work", "use shorter signals")
     return np.convolve(x, y) if mode == "full" else np.correlate(x, y, mode="valid")
 
 
@@ -87,7 +87,7 @@ def _broadcast(*args: Any) -> tuple[int, ...]:
     try:
         shape = np.broadcast_shapes(*(np.shape(a) for a in args))
     except ValueError as e:
-        raise ExprError(f"shapes do not match: {', '.join(str(np.shape(a)) for a in args)}") from e
+        raise ItemError(f"shapes do not match: {', '.join(str(np.shape(a)) for a in args)}") from e
     return _size(shape)
 
 
@@ -108,7 +108,7 @@ def check_operands(op: ast.AST, left: Any, right: Any) -> None:
         if len(a) == 2 and len(b) == 2:
             _size((a[0], b[1]), "matrix product")
             if a[0] * a[1] * b[1] > MAX_WORK:
-                raise ExprError("a matrix product is too much work", "use smaller matrices")
+                raise ItemError("a matrix product is too much work", "use smaller matrices")
         return
     _broadcast(left, right)
 
@@ -139,7 +139,7 @@ def _factorial(n: Any) -> float:
 def _range(a: Any, b: Any = None) -> list[int]:
     lo, hi = (0, int(a)) if b is None else (int(a), int(b))
     if hi - lo > MAX_RANGE:
-        raise ExprError(f"range is longer than {MAX_RANGE}")
+        raise ItemError(f"range is longer than {MAX_RANGE}")
     return list(range(lo, hi))
 
 
@@ -207,7 +207,7 @@ _SPECIAL = frozenset({
 
 def _bound_name(node: ast.expr, fname: str) -> str:
     if not isinstance(node, ast.Name):
-        raise ExprError(f"{fname}(...) needs a variable name as its second argument")
+        raise ItemError(f"{fname}(...) needs a variable name as its second argument")
     return node.id
 
 
@@ -251,7 +251,7 @@ class NumericBackend(Backend):
         if name in {"randn", "rand", "randint", "randprob", "randspd", "randsym"}:
             rng = ev.namespace.get(RNG_KEY)
             if rng is None:
-                raise ExprError(f"{name}(...) is only available in concept checks")
+                raise ItemError(f"{name}(...) is only available in concept checks")
             vals = [val(a) for a in args]
             if name == "randn":
                 return rng.standard_normal(_shape(tuple(vals))) if vals else float(rng.standard_normal())
@@ -272,7 +272,7 @@ class NumericBackend(Backend):
             return M @ M.T + n * np.eye(n)
         if name == "quad":
             if len(args) != 4:
-                raise ExprError("quad(f, x, a, b) takes 4 arguments")
+                raise ItemError("quad(f, x, a, b) takes 4 arguments")
             x = _bound_name(args[1], name)
             a, b = float(val(args[2])), float(val(args[3]))
             total = 0.0
@@ -284,7 +284,7 @@ class NumericBackend(Backend):
             return total
         if name == "fdiff":
             if len(args) not in (3, 4):
-                raise ExprError("fdiff(f, x, x0) or fdiff(f, x, x0, n) takes 3 or 4 arguments")
+                raise ItemError("fdiff(f, x, x0) or fdiff(f, x, x0, n) takes 3 or 4 arguments")
             x = _bound_name(args[1], name)
             x0 = float(val(args[2]))
             n = int(val(args[3])) if len(args) == 4 else 1
@@ -298,14 +298,14 @@ class NumericBackend(Backend):
             if n == 2:
                 h = 1e-3 * max(1.0, abs(x0))
                 return (-fx(x0 + 2 * h) + 16 * fx(x0 + h) - 30 * fx(x0) + 16 * fx(x0 - h) - fx(x0 - 2 * h)) / (12 * h * h)
-            raise ExprError("fdiff supports derivative orders 1 and 2")
+            raise ItemError("fdiff supports derivative orders 1 and 2")
         if name in {"fgrad", "fhess", "fjac"}:
             if len(args) != 3:
-                raise ExprError(f"{name}(f, [x, y], [x0, y0]) takes 3 arguments")
+                raise ItemError(f"{name}(f, [x, y], [x0, y0]) takes 3 arguments")
             xs = _names(args[1], name)
             pt = np.asarray(val(args[2]), dtype=float).ravel()
             if len(pt) != len(xs):
-                raise ExprError(f"{name}: {len(xs)} variables but a point with {len(pt)} coordinates")
+                raise ItemError(f"{name}: {len(xs)} variables but a point with {len(pt)} coordinates")
 
             def F(p: np.ndarray, node: ast.expr = args[0]) -> Any:
                 return np.asarray(ev.with_bindings(dict(zip(xs, (float(t) for t in p), strict=True)))._ev(node), dtype=float)
@@ -336,11 +336,11 @@ class NumericBackend(Backend):
             return H
         if name == "nsum":
             if len(args) != 4:
-                raise ExprError("nsum(f, k, a, b) takes 4 arguments (b inclusive)")
+                raise ItemError("nsum(f, k, a, b) takes 4 arguments (b inclusive)")
             k = _bound_name(args[1], name)
             lo, hi = int(val(args[2])), int(val(args[3]))
             if hi - lo > MAX_RANGE:
-                raise ExprError(f"nsum range is longer than {MAX_RANGE}")
+                raise ItemError(f"nsum range is longer than {MAX_RANGE}")
             if _elementwise(args[0], k, ev):  # all terms at once
                 ks = np.arange(lo, hi + 1, dtype=float)
                 terms = _on_array(ev, args[0], k, ks)
@@ -350,7 +350,7 @@ class NumericBackend(Backend):
             return float(sum(float(np.sum(ev.with_bindings({k: i})._ev(args[0]))) for i in range(lo, hi + 1)))
         if name in {"argmin", "argmax"}:
             if len(args) != 4:
-                raise ExprError(f"{name}(f, x, a, b) takes 4 arguments")
+                raise ItemError(f"{name}(f, x, a, b) takes 4 arguments")
             x = _bound_name(args[1], name)
             a, b = float(val(args[2])), float(val(args[3]))
             sign = 1.0 if name == "argmin" else -1.0
@@ -381,7 +381,7 @@ class NumericBackend(Backend):
             return (lo + hi) / 2
         if name == "froot":
             if len(args) != 4:
-                raise ExprError("froot(f, x, a, b) takes 4 arguments")
+                raise ItemError("froot(f, x, a, b) takes 4 arguments")
             x = _bound_name(args[1], name)
             a, b = float(val(args[2])), float(val(args[3]))
 
@@ -390,7 +390,7 @@ class NumericBackend(Backend):
 
             fa, fb = r(a), r(b)
             if fa * fb > 0:
-                raise ExprError(f"froot: f has the same sign at {a} and {b}")
+                raise ItemError(f"froot: f has the same sign at {a} and {b}")
             for _ in range(64):  # 2**-64 of the bracket: below double precision
                 m = (a + b) / 2
                 fm = r(m)
@@ -400,8 +400,8 @@ class NumericBackend(Backend):
                     a, fa = m, fm
             return (a + b) / 2
         if name == "simulate_mean":
-            raise ExprError("simulate_mean is reserved")
-        raise ExprError(f"unknown function '{name}'")
+            raise ItemError("simulate_mean is reserved")
+        raise ItemError(f"unknown function '{name}'")
 
 
 _ELEMENTWISE = frozenset({
@@ -416,7 +416,7 @@ def _on_array(ev: Evaluator, node: ast.expr, var: str, points: np.ndarray) -> np
     try:
         with np.errstate(all="ignore"):
             values = np.asarray(ev.with_bindings({var: points})._ev(node), dtype=float)
-    except (ExprError, ValueError, TypeError, IndexError, ArithmeticError):
+    except (ItemError, ValueError, TypeError, IndexError, ArithmeticError):
         return None
     return values if values.shape == points.shape else None
 
@@ -508,7 +508,7 @@ def to_numeric(value: Any) -> Any:
         return SymbolicFunction([s.name for s in syms], fn, value)
     if isinstance(value, int | float):
         return value
-    raise ExprError(f"cannot convert {value!r} to a number")
+    raise ItemError(f"cannot convert {value!r} to a number")
 
 
 class SymbolicFunction(Bound):
@@ -529,7 +529,7 @@ class SymbolicFunction(Bound):
     def bind(self, namespace: Mapping[str, Any]) -> Any:
         missing = [n for n in self.names if n not in namespace or isinstance(namespace[n], Bound)]
         if missing:
-            raise ExprError(f"function of {', '.join(self.names)} used where "
+            raise ItemError(f"function of {', '.join(self.names)} used where "
                             f"{', '.join(missing)} has no numeric value",
                             "use it inside quad/fdiff/fgrad/... which bind the variable")
         return self.fn(*[namespace[n] for n in self.names])

@@ -22,7 +22,7 @@ from ankigen.bounds import (
     where_of,
     worker_pool,
 )
-from ankigen.errors import Collector, Issue, UserError
+from ankigen.errors import Collector, Issue, ItemError, UserError
 from ankigen.model import (
     BuiltDeck,
     Concept,
@@ -132,7 +132,7 @@ def variant_note(library: Library, topic: Topic, problem: Problem, root: str, se
     check_figure(args, problem, seed, slot)
     try:
         note = render.render_problem(verified, deck, project.templates, args)
-    except render.RenderError as e:
+    except ItemError as e:
         raise UserError([Issue(f"{e.message} (seed {seed}, slot {slot})", hint=e.hint,
                                **where)]) from e  # type: ignore[arg-type]
     check_fields(note.fields, where, seed, slot)
@@ -167,12 +167,12 @@ def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:
         solved = solve(problem, sample(problem, seed, slot, accept if problem.mistakes else None))
         try:
             answer = render.answer_html(solved)
-        except render.RenderError as e:
+        except ItemError as e:
             raise UserError([Issue(f"answer: {e.message} (seed {seed}, slot {slot})", hint=e.hint,
                                    **where)]) from e  # type: ignore[arg-type]
         try:
             solution = render.solution_html(solved)
-        except render.RenderError as e:
+        except ItemError as e:
             raise UserError([Issue(f"solution: {e.message} (seed {seed}, slot {slot})", hint=e.hint,
                                    **where)]) from e  # type: ignore[arg-type]
         v = verify(solved, answer, solution)

@@ -17,7 +17,7 @@ from jinja2 import StrictUndefined, TemplateError, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from ankigen import identity
-from ankigen.errors import AnkigenError
+from ankigen.errors import ItemError
 from ankigen.model import Concept, FigureRequest, Problem, RenderedNote, Solved, Verified
 from ankigen.texsafe import MEDIA_NAME, field_problems, html_problems
 from ankigen.texutil import escape_math_comparisons
@@ -41,14 +41,6 @@ TEMPLATE_FILTERS = ("abs", "first", "last", "length", "join", "int", "float", "r
                     "sum", "list", "sort", "reverse", "lower", "upper", "capitalize", "trim")
 
 
-class RenderError(AnkigenError):
-    exit_code = 2
-
-    def __init__(self, message: str, hint: str | None = None):
-        self.message, self.hint = message, hint
-        super().__init__(message)
-
-
 def tex(value: Any) -> str:
     """LaTeX for a value: sympy objects via sympy.latex, numbers plainly."""
     if isinstance(value, bool):
@@ -65,7 +57,7 @@ def tex(value: Any) -> str:
         return sp.latex(value, mat_str="bmatrix", mat_delim="")
     if isinstance(value, float):
         return repr(value)
-    raise RenderError(f"cannot show a value of type {type(value).__name__}")
+    raise ItemError(f"cannot show a value of type {type(value).__name__}")
 
 
 def _signed(value: Any) -> str:
@@ -164,14 +156,14 @@ def render_text(text: str, context: dict[str, Any]) -> str:
         for chunk in compile_template(text).generate(**context):
             size += len(chunk)
             if size > MAX_FIELD:
-                raise RenderError(f"the text is longer than {MAX_FIELD // 1024} KB once rendered",
+                raise ItemError(f"the text is longer than {MAX_FIELD // 1024} KB once rendered",
                                   "show fewer or shorter values")
             parts.append(chunk)
     except TemplateError as e:
-        raise RenderError(f"template error: {e.message or e}",
+        raise ItemError(f"template error: {e.message or e}",
                           "check the << >> and <% %> parts of this text") from e
     except (TypeError, ValueError, ArithmeticError, LookupError, RecursionError, MemoryError) as e:
-        raise RenderError(f"template error: {_reason(e)}",
+        raise ItemError(f"template error: {_reason(e)}",
                           "templates only show values: compute them under derived") from e
     return "".join(parts)
 
@@ -234,7 +226,7 @@ def footer(templates: Path, item_id: str, seed: int | None, slot: int) -> str:
     display = f"{templates.name}/fields/source.html"
     try:
         out = clean_html(render_text(text, {"id": item_id, "seed": seed, "slot": slot}))
-    except RenderError as e:
+    except ItemError as e:
         raise UserError([Issue(e.message, path=display, item=f"rendering for '{item_id}'",
                                hint=e.hint)]) from e
     for msg, hint in field_problems(out) + html_problems(out):

@@ -15,8 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ankigen import identity
-from ankigen.errors import Issue, UserError
-from ankigen.expr import ExprError
+from ankigen.errors import Issue, ItemError, UserError
 from ankigen.model import Draw, Problem
 
 MAX_ATTEMPTS = 2000
@@ -76,7 +75,7 @@ def sample(problem: Problem, seed: int, slot: int,
                 ev = exact_evaluator(ns)
                 try:
                     holds = ev.backend.truth(ev.eval(ex))
-                except ExprError as e:
+                except ItemError as e:
                     if derived_needed and ex.names & {n for n, _, _ in problem.derived}:
                         holds = False
                     else:
@@ -86,7 +85,7 @@ def sample(problem: Problem, seed: int, slot: int,
                 if not holds:
                     failed = ex.text
                     break
-        except ExprError as e:
+        except ItemError as e:
             if derived_needed:
                 failed = f"(evaluation failed: {e.message})"
             else:
@@ -112,7 +111,7 @@ def _constraint_needs_derived(problem: Problem) -> bool:
     return any(ex.names & derived for ex, _ in problem.constraints)
 
 
-def _located(problem: Problem, e: ExprError) -> UserError:
+def _located(problem: Problem, e: ItemError) -> UserError:
     return UserError([Issue(e.message, path=problem.loc.path, line=problem.loc.line,
                             column=problem.loc.column, item=f"problem '{problem.id}'", hint=e.hint)])
 
@@ -137,6 +136,6 @@ def acceptance_rate(problem: Problem, seed: int, tries: int = 200) -> float:
             ev = exact_evaluator(ns)
             if all(ev.backend.truth(ev.eval(c)) for c, _ in problem.constraints):
                 ok += 1
-        except ExprError:
+        except ItemError:
             pass
     return ok / tries

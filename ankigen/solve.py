@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ankigen.errors import Issue, UserError
-from ankigen.expr import ExprError
+from ankigen.errors import Issue, ItemError, UserError
 from ankigen.model import Draw, Problem, Solved
 
 
@@ -30,11 +29,11 @@ def derive(problem: Problem, namespace: dict[str, Any], *, stop_on_error: bool =
         try:
             value = exact_evaluator(ns).eval(ex)
             if _undefined(value):
-                raise ExprError(f"derived value '{name}' = {value} is undefined "
+                raise ItemError(f"derived value '{name}' = {value} is undefined "
                                 "(division by zero or a limit that does not exist)",
                                 "add a constraint that excludes these parameters")
             ns[name] = value
-        except ExprError as e:
+        except ItemError as e:
             if not stop_on_error:
                 raise
             raise UserError([Issue(e.message, path=loc.path, line=loc.line, column=loc.column,

@@ -26,8 +26,8 @@ def _where(problem: Problem, loc: Any = None) -> dict[str, Any]:
 
 def _mistakes(problem: Problem, ns: dict[str, Any], box: str) -> list[tuple[Any, str]]:
     """Each declared mistake for this box, evaluated exactly over the solved namespace."""
+    from ankigen.errors import ItemError
     from ankigen.exact import exact_evaluator
-    from ankigen.expr import ExprError
 
     out = []
     for m in problem.mistakes:
@@ -35,7 +35,7 @@ def _mistakes(problem: Problem, ns: dict[str, Any], box: str) -> list[tuple[Any,
             continue
         try:
             out.append((exact_evaluator(ns).eval(m.value), m.message))
-        except ExprError as e:
+        except ItemError as e:
             raise UserError([Issue(f"mistake value '{m.value.text}': {e.message}", hint=e.hint,
                                    **_where(problem, m.loc))]) from e
     return out

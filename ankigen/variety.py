@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ankigen.bounds import item_limit, run_limit, worker_pool
-from ankigen.errors import Issue, UserError
-from ankigen.expr import ExprError
+from ankigen.errors import Issue, ItemError, UserError
 from ankigen.lint import Finding, distinct, form_mismatch, lint_item, lint_note
 from ankigen.model import Concept, Library, Problem, Topic
 from ankigen.paths import Project, find_project
@@ -94,7 +93,7 @@ def rejection_shares(problem: Problem, seed: int, tries: int = REJECTION_TRIES) 
                 from ankigen.solve import derive
 
                 ns = derive(problem, ns, stop_on_error=False)
-        except ExprError:
+        except ItemError:
             rejected = [r + 1 for r in rejected]
             continue
         ev = exact_evaluator(ns)
@@ -102,7 +101,7 @@ def rejection_shares(problem: Problem, seed: int, tries: int = REJECTION_TRIES) 
         for k, (ex, _) in enumerate(problem.constraints):
             try:
                 holds = bool(ev.backend.truth(ev.eval(ex)))
-            except ExprError:
+            except ItemError:
                 holds = False
             if not holds:
                 rejected[k] += 1
@@ -146,7 +145,7 @@ def _is_degenerate(problem: Problem, ns: dict[str, Any]) -> list[bool]:
     for ex, loc in problem.degenerate:
         try:
             out.append(bool(ev.backend.truth(ev.eval(ex))))
-        except ExprError as e:
+        except ItemError as e:
             raise UserError([Issue(f"degenerate case '{ex.text}': {e.message}", path=loc.path, line=loc.line,
                                    column=loc.column, item=f"problem '{problem.id}'", hint=e.hint)]) from e
     return out

@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ankigen.errors import Issue, UserError
-from ankigen.expr import ExprError
+from ankigen.errors import Issue, ItemError, UserError
 from ankigen.model import CheckResult, Concept, Solved, Verified
 
 
@@ -100,7 +99,7 @@ def _compare_functions(value: Any, symbols: list[str], expect: Any, numeric_ns: 
             with np.errstate(all="ignore"):
                 card = np.asarray(fn(*point.values()), dtype=complex)
                 expected = numeric_evaluator({**numeric_ns, **point}).eval(expect)
-        except (ExprError, ZeroDivisionError, ValueError, OverflowError):
+        except (ItemError, ZeroDivisionError, ValueError, OverflowError):
             continue
         if not (np.all(np.isfinite(card)) and np.all(np.isfinite(np.asarray(expected, dtype=complex)))):
             continue
@@ -112,7 +111,7 @@ def _compare_functions(value: Any, symbols: list[str], expect: Any, numeric_ns: 
         if not ok:
             return False, err, first_card, first_expected
     if compared < 2:
-        raise ExprError(f"the answer is a formula in {', '.join(symbols)} but fewer than 2 of the "
+        raise ItemError(f"the answer is a formula in {', '.join(symbols)} but fewer than 2 of the "
                         "sample points give finite values", "check the formula's domain")
     return True, worst, first_card, first_expected
 
@@ -152,7 +151,7 @@ def verify(solved: Solved, answer_html: str, solution_html: str = "") -> Verifie
                 expected = numeric_evaluator(numeric_ns).eval(item.expect)
                 card_num = to_numeric(card_value)
                 ok, err = _close(card_num, expected, item.tol)
-        except ExprError as e:
+        except ItemError as e:
             issues.append(Issue(f"check expect failed: {e.message} (seed {draw.seed}, slot {draw.slot})",
                                 hint=e.hint, **where))  # type: ignore[arg-type]
             continue
@@ -196,7 +195,7 @@ def check_identity(concept: Concept, seed: int) -> int:
                         f"identity check failed on trial {trial} (seed {seed}): "
                         f"lhs = {_fmt(lhs)}, rhs = {_fmt(rhs)}",
                         hint=f"relative error {err:.3g} > tol {chk.tol:g}", **where)])  # type: ignore[arg-type]
-        except ExprError as e:
+        except ItemError as e:
             raise UserError([Issue(f"identity check failed to evaluate: {e.message}", hint=e.hint,
                                    **where)]) from e  # type: ignore[arg-type]
     return chk.trials

@@ -49,9 +49,9 @@ def test_argmin_argmax(text: str, expected: float) -> None:
 
 
 def test_nsum_term_that_fails_is_reported() -> None:
-    from ankigen.expr import ExprError
+    from ankigen.errors import ItemError
 
-    with pytest.raises(ExprError, match="evaluating"):
+    with pytest.raises(ItemError, match="evaluating"):
         ev("nsum(1 / (k - 3), k, 0, 5)")
     assert np.isfinite(ev("nsum(1 / (k - 3.5), k, 0, 5)"))
 
