@@ -466,11 +466,16 @@ PACKAGES = {
     "zip-bomb": ("create table notes (guid text, flds text);", _zeros,
                  "it unpacks to more than 1024 MB"),
     "endless-view": ("create view notes as with recursive r(guid, flds) as (select 'a', 'b' union all "
-                     "select guid || 'x', flds from r) select * from r;", None,
+                     "select guid || 'x', flds from r) select guid, flds, 0 as mod, 1 as mid, '' as tags, "
+                     "1 as id from r;", None,
                      "it has more than 200000 notes or 256 MB of fields"),
-    "huge-field": ("create view notes as select 'g' as guid, hex(zeroblob(100000000)) as flds;", None,
+    "huge-field": ("create view notes as select 'g' as guid, hex(zeroblob(100000000)) as flds, 0 as mod, "
+                   "1 as mid, '' as tags, 1 as id;", None,
                    "is not a valid Anki package: string or blob too big"),
-    "null-fields": ("create table notes (guid text, flds text); insert into notes values ('g', NULL);", None,
+    "null-fields": ("create table notes (id integer, guid text, mid integer, mod integer, tags text, flds text);"
+                    " insert into notes values (1, 'g', 1, 0, '', NULL);"
+                    " create table col (models text, decks text); insert into col values ('{}', '{}');"
+                    " create table cards (nid integer, did integer, odid integer, ord integer);", None,
                     "note 1 has an empty (NULL) or non-text guid or fields"),
 }
 
