@@ -1,7 +1,9 @@
 """Time limits, so no input can hang a build: one per item (all its work) and one per build.
 
-Limits nest: the alarm is set for the earliest deadline, and each limit handles only its own
-expiry, so an item's limit works inside the build's backstop.
+An item's limit counts the CPU time of the process doing the work (`clock="cpu"`), so a busy
+machine does not make a sound item fail; the build's backstop counts wall time. Limits of one
+clock nest: its timer is set for the earliest deadline, and each limit handles only its own
+expiry, so an item's limit works inside a backstop.
 """
 
 from __future__ import annotations
@@ -25,7 +27,12 @@ class _Expired(BaseException):
         self.token = token
 
 
-_ACTIVE: list[tuple[float, object]] = []  # (deadline on the monotonic clock, token)
+# clock → (time source, interval timer, its signal): wall time, or this process's CPU time
+_CLOCKS: dict[str, tuple[Callable[[], float], int, int]] = {
+    "wall": (time.monotonic, signal.ITIMER_REAL, signal.SIGALRM),
+    "cpu": (time.process_time, signal.ITIMER_PROF, signal.SIGPROF),
+} if hasattr(signal, "setitimer") else {}
+_ACTIVE: dict[str, list[tuple[float, object]]] = {c: [] for c in ("wall", "cpu")}  # (deadline, token)
 
 
 def _seconds(name: str, default: float) -> float:
@@ -45,32 +52,37 @@ def build_seconds() -> float:
     return _seconds("ANKIGEN_BUILD_TIMEOUT", DEFAULT_BUILD_SECONDS)
 
 
-def _expire(signum: int, frame: object) -> None:
-    if _ACTIVE:
-        raise _Expired(min(_ACTIVE, key=lambda a: a[0])[1])
+def _expirer(clock: str) -> Callable[[int, object], None]:
+    def expire(signum: int, frame: object) -> None:
+        if _ACTIVE[clock]:
+            raise _Expired(min(_ACTIVE[clock], key=lambda a: a[0])[1])
+    return expire
 
 
-def _arm() -> None:
-    if _ACTIVE:
-        left = min(d for d, _ in _ACTIVE) - time.monotonic()
-        signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+def _arm(clock: str) -> None:
+    now, timer, _ = _CLOCKS[clock]
+    if _ACTIVE[clock]:
+        left = min(d for d, _ in _ACTIVE[clock]) - now()
+        signal.setitimer(timer, max(left, 0.001))
     else:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(timer, 0)
 
 
 @contextmanager
-def time_limit(seconds: float, on_expiry: Callable[[], Exception]) -> Iterator[None]:
-    """Raise on_expiry() if the block runs longer than `seconds` (main thread, Unix only)."""
-    usable = (seconds > 0 and hasattr(signal, "setitimer")
+def time_limit(seconds: float, on_expiry: Callable[[], Exception], clock: str = "wall") -> Iterator[None]:
+    """Raise on_expiry() if the block runs longer than `seconds` of `clock` ("wall" or "cpu";
+    main thread, Unix only)."""
+    usable = (seconds > 0 and clock in _CLOCKS
               and threading.current_thread() is threading.main_thread())
     if not usable:
         yield
         return
+    now, _, signum = _CLOCKS[clock]
     token = object()
-    entry = (time.monotonic() + seconds, token)
-    previous = signal.signal(signal.SIGALRM, _expire) if not _ACTIVE else None
-    _ACTIVE.append(entry)
-    _arm()
+    entry = (now() + seconds, token)
+    previous = signal.signal(signum, _expirer(clock)) if not _ACTIVE[clock] else None
+    _ACTIVE[clock].append(entry)
+    _arm(clock)
     try:
         yield
     except _Expired as e:
@@ -78,15 +90,15 @@ def time_limit(seconds: float, on_expiry: Callable[[], Exception]) -> Iterator[N
             raise
         raise on_expiry() from None
     finally:
-        _ACTIVE.remove(entry)
-        _arm()
+        _ACTIVE[clock].remove(entry)
+        _arm(clock)
         if previous is not None:
-            signal.signal(signal.SIGALRM, previous)
+            signal.signal(signum, previous)
 
 
 def reset_in_child() -> None:
-    """In a forked worker: forget the parent's limits (its timer did not survive the fork)."""
-    _ACTIVE.clear()
-    if hasattr(signal, "setitimer"):
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    """In a forked worker: forget the parent's limits (its timers did not survive the fork)."""
+    for clock, (_, timer, signum) in _CLOCKS.items():
+        _ACTIVE[clock].clear()
+        signal.setitimer(timer, 0)
+        signal.signal(signum, signal.SIG_DFL)
