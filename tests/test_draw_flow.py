@@ -33,31 +33,20 @@ concepts:
     cloze: 'The L1 unit ball is a {{c1::diamond}}.'
     figure: {kind: unit_balls}
 problems:
-  - id: tangent
+""" + "".join(f"""\
+  - id: {pid}
     symbols: [x]
     params:
-      a: {int: [1, 3]}
+      a: {{int: [1, 3]}}
     derived:
       b: "a + 1"
     question: 'What is \\( << a >> + 1 \\)?'
     answer: '\\( << b >> \\)'
     solution: Add one.
     check:
-      - {shown: b, expect: "a + 1"}
-    figure: {kind: tangent_line, args: {f: "x**2 + a", x0: "a"}, side: back}
-  - id: kink
-    symbols: [x]
-    params:
-      a: {int: [1, 3]}
-    derived:
-      b: "a + 1"
-    question: 'What is \\( << a >> + 1 \\)?'
-    answer: '\\( << b >> \\)'
-    solution: Add one.
-    check:
-      - {shown: b, expect: "a + 1"}
-    figure: {kind: tangent_line, args: {f: "abs(x - a)", x0: "a"}}
-"""
+      - {{shown: b, expect: "a + 1"}}
+    figure: {{kind: tangent_line, args: {{f: "{f}", x0: "a"}}{side}}}
+""" for pid, f, side in (("tangent", "x**2 + a", ", side: back"), ("kink", "abs(x - a)", "")))
 
 
 def _project(tmp: Path, case: str | None = None) -> Path:
