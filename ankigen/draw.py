@@ -50,6 +50,7 @@ def figure(item: Concept | Problem, values: Mapping[str, Any], variant: Variant,
     label = item_label(item)
     args = figure_args(spec, values, label)
     _check_args(args, spec.loc, label, variant)
+    # a concept has one variant: its claim message names none (its bound messages do, slot 0)
     check_claims(spec, args, label, variant if isinstance(item, Problem) else None)
     if not drawing:
         return None
@@ -69,10 +70,10 @@ def figure_args(spec: FigureSpec, values: Mapping[str, Any], label: str) -> Args
     from ankigen.exact import exact_evaluator  # noqa: PLC0415 - sympy
     from ankigen.numeric import SymbolicFunction, to_numeric  # noqa: PLC0415 - sympy
 
-    out = []
+    namespace, out = dict(values), []
     for name, ex in spec.args:
         try:
-            value = to_numeric(exact_evaluator(dict(values)).eval(ex))
+            value = to_numeric(exact_evaluator(namespace).eval(ex))
         except ItemError as e:
             raise spec.loc.error(f"figure argument '{name}': {e.message}", item=label, hint=e.hint) from e
         out.append((name, _plottable(value, SymbolicFunction)))
