@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from ankigen.errors import Issue, UserError
-from ankigen.model import Concept, Media, Problem
+from ankigen.model import Concept, Problem
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -43,41 +43,6 @@ def check_fields(fields: tuple[tuple[str, str], ...], where: dict[str, object], 
         for msg, hint in field_problems(html) if name != "Source" else ():
             raise UserError([Issue(f"rendered {name}: {msg} (seed {seed}, slot {slot})", hint=hint,
                                    **where)])  # type: ignore[arg-type]
-
-
-MAX_FIGURE_NUMBER = 1e6  # a figure argument's magnitude: counts of steps, points, samples
-MAX_FIGURE_ENTRIES = 10_000  # entries of an array argument
-MAX_MEDIA = 4 << 20  # bytes of one figure's SVG
-
-
-def check_figure(args: tuple[tuple[str, object], ...], item: Concept | Problem, seed: int, slot: int,
-                  media: Media | None = None) -> None:
-    """Figure arguments bounded before drawing (a kind's loop runs as often as they say), SVG size after."""
-    import numpy as np
-
-    assert item.figure is not None or not args
-    loc = item.figure.loc if item.figure is not None else item.loc
-    where = {**where_of(item), "path": loc.path, "line": loc.line, "column": loc.column}
-
-    def refuse(message: str, hint: str) -> UserError:
-        return UserError([Issue(f"{message} (seed {seed}, slot {slot})", hint=hint,
-                                **where)])  # type: ignore[arg-type]
-
-    if media is not None and len(media.data) > MAX_MEDIA:
-        raise refuse(f"the figure is larger than {MAX_MEDIA >> 20} MB", "draw fewer points or steps")
-    for name, value in args:
-        values = value if isinstance(value, list) else [value]
-        for v in values:
-            if not isinstance(v, int | float | np.number | np.ndarray) or isinstance(v, bool):
-                continue
-            a = np.asarray(v)
-            if a.size > MAX_FIGURE_ENTRIES:
-                raise refuse(f"figure argument '{name}' has more than {MAX_FIGURE_ENTRIES} entries",
-                             "pass fewer points")
-            if a.size and not np.iscomplexobj(a) and not (
-                    np.all(np.isfinite(a)) and np.max(np.abs(a)) <= MAX_FIGURE_NUMBER):
-                raise refuse(f"figure argument '{name}' is not a finite number within ±{MAX_FIGURE_NUMBER:g}",
-                             "figures take moderate values; counts like steps or points must be small")
 
 
 @contextmanager

@@ -1,4 +1,8 @@
-"""Draw stage: figure requests → SVG media with content-hashed names.
+"""Draw stage: a figure's spec and the variant's values → checked SVG media (`figure`).
+
+The draw stage owns a figure from its spec (`FigureSpec`, as loaded) to its media: it
+evaluates the arguments, bounds them, runs the kind's claim, draws, and bounds the SVG.
+`attach` then puts the image into the note's figure field.
 
 Figures use a fixed layout (no tight_layout passes), paths for text (no font
 dependence) and a fixed SVG hash salt, so the same inputs give the same bytes.
@@ -7,26 +11,71 @@ dependence) and a fixed SVG hash salt, so the same inputs give the same bytes.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
+from html import escape
 from typing import Any, Protocol
 
+import numpy as np
+
 from ankigen import identity
-from ankigen.errors import Issue, ItemError, UserError
-from ankigen.model import FigureRequest, FigureSpec, FinalNote, Loc, Media, RenderedNote
+from ankigen.errors import ItemError, Variant
+from ankigen.figures import REGISTRY
+from ankigen.model import Concept, FigureSpec, FinalNote, Loc, Media, Problem, RenderedNote
 
 MEDIA_PREFIX = "ankigen-"
+MAX_FIGURE_NUMBER = 1e6  # a figure argument's magnitude: counts of steps, points, samples
+MAX_FIGURE_ENTRIES = 10_000  # entries of an array argument
+MAX_MEDIA = 4 << 20  # bytes of one figure's SVG
+
+Args = tuple[tuple[str, Any], ...]
 
 
-def figure_args(spec: FigureSpec, namespace: dict[str, Any], item: str) -> tuple[tuple[str, Any], ...]:
+class FigureStore(Protocol):
+    def get(self, token: str) -> Media | None: ...
+
+    def put(self, token: str, media: Media) -> None: ...
+
+
+def figure(item: Concept | Problem, values: Mapping[str, Any], variant: Variant, *,
+           store: FigureStore | None = None, drawing: bool = True) -> Media | None:
+    """The item's figure for one variant: arguments evaluated from `values` and bounded, the kind's
+    claim checked, then drawn (or taken from `store`) and its size bounded.
+
+    None when the item has no figure, or when not `drawing` (`check` checks every claim but
+    draws only a few seeds).
+    """
+    spec = item.figure
+    if spec is None:
+        return None
+    label = item_label(item)
+    args = figure_args(spec, values, label)
+    _check_args(args, spec.loc, label, variant)
+    # a concept has one variant: its claim message names none (its bound messages do, slot 0)
+    check_claims(spec, args, label, variant if isinstance(item, Problem) else None)
+    if not drawing:
+        return None
+    media = draw_figure(spec, args, label, store)
+    if len(media.data) > MAX_MEDIA:
+        raise spec.loc.error(f"the figure is larger than {MAX_MEDIA >> 20} MB", item=label,
+                             hint="draw fewer points or steps", variant=variant)
+    return media
+
+
+def item_label(item: Concept | Problem) -> str:
+    return f"{'problem' if isinstance(item, Problem) else 'concept'} '{item.id}'"
+
+
+def figure_args(spec: FigureSpec, values: Mapping[str, Any], label: str) -> Args:
     """Evaluate a figure's argument expressions exactly, then convert them for plotting."""
-    from ankigen.exact import exact_evaluator
-    from ankigen.numeric import SymbolicFunction, to_numeric
+    from ankigen.exact import exact_evaluator  # noqa: PLC0415 - sympy
+    from ankigen.numeric import SymbolicFunction, to_numeric  # noqa: PLC0415 - sympy
 
-    out = []
+    namespace, out = dict(values), []
     for name, ex in spec.args:
         try:
             value = to_numeric(exact_evaluator(namespace).eval(ex))
         except ItemError as e:
-            raise _error(spec.loc, item, f"figure argument '{name}': {e.message}", e.hint) from e
+            raise spec.loc.error(f"figure argument '{name}': {e.message}", item=label, hint=e.hint) from e
         out.append((name, _plottable(value, SymbolicFunction)))
     return tuple(out)
 
@@ -56,16 +105,60 @@ class Plottable:
         return str(self._sf.source)
 
     def __call__(self, *xs: Any) -> Any:
-        import numpy as np
-
         arrays = [np.asarray(x, dtype=float) for x in xs]
         shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
         return np.broadcast_to(np.asarray(self._sf.fn(*arrays), dtype=float), shape)
 
 
-def _error(loc: Loc, item: str, message: str, hint: str | None) -> UserError:
-    return UserError([Issue(message, path=loc.path, line=loc.line, column=loc.column, item=item,
-                            hint=hint)])
+def _check_args(args: Args, loc: Loc, label: str, variant: Variant) -> None:
+    """Figure arguments bounded before drawing: a kind's loop runs as often as they say."""
+    for name, value in args:
+        for v in value if isinstance(value, list) else [value]:
+            if not isinstance(v, int | float | np.number | np.ndarray) or isinstance(v, bool):
+                continue
+            a = np.asarray(v)
+            if a.size > MAX_FIGURE_ENTRIES:
+                raise loc.error(f"figure argument '{name}' has more than {MAX_FIGURE_ENTRIES} entries",
+                                item=label, hint="pass fewer points", variant=variant)
+            if a.size and not np.iscomplexobj(a) and not (
+                    np.all(np.isfinite(a)) and np.max(np.abs(a)) <= MAX_FIGURE_NUMBER):
+                raise loc.error(f"figure argument '{name}' is not a finite number within ±{MAX_FIGURE_NUMBER:g}",
+                                item=label, variant=variant,
+                                hint="figures take moderate values; counts like steps or points must be small")
+
+
+def check_claims(spec: FigureSpec, args: Args, label: str, variant: Variant | None) -> None:
+    """Run the figure kind's claim over its own data: a figure must not contradict its text."""
+    claim = REGISTRY[spec.kind].claim
+    if claim is None:
+        return
+    try:
+        broken = claim(**dict(args))
+    except Exception as e:  # the claim computes what the figure draws; report it like a failed figure
+        broken = [f"its claim could not be computed: {type(e).__name__}: {e}"]
+    if broken:
+        where = f" ({variant.label})" if variant is not None else ""
+        raise spec.loc.error(f"figure '{spec.kind}' contradicts its text{where}: {'; '.join(broken)}",
+                             item=label,
+                             hint="choose arguments for which the claim holds, or change what the text claims")
+
+
+def draw_figure(spec: FigureSpec, args: Args, label: str, store: FigureStore | None = None) -> Media:
+    """Draw a figure, or take it from the store when the same inputs were drawn before."""
+    token = figure_token(spec.kind, args) if store is not None else None
+    if store is not None and token is not None:
+        hit = store.get(token)
+        if hit is not None:
+            return hit
+    try:
+        data = render_svg(spec.kind, dict(args))
+    except Exception as e:  # a figure function can fail in many ways; report it as the user's
+        raise spec.loc.error(f"figure '{spec.kind}' failed to draw: {type(e).__name__}: {e}", item=label,
+                             hint="check the figure's arguments") from e
+    media = Media(media_name(data), data)
+    if store is not None and token is not None:
+        store.put(token, media)
+    return media
 
 
 _RC: dict[str, Any] = {
@@ -89,7 +182,7 @@ def share_text_metrics(enabled: bool = True) -> None:
     properties, math mode, dpi), so the SVG bytes are unchanged (tests/test_draw.py checks).
     Without the private hooks this expects (another matplotlib), figures are just slower.
     """
-    import matplotlib.text as mtext
+    import matplotlib.text as mtext  # noqa: PLC0415 - matplotlib only where figures are drawn
 
     if not enabled:
         if _TEXT_CACHE:
@@ -115,12 +208,11 @@ def share_text_metrics(enabled: bool = True) -> None:
 
 
 def render_svg(kind_name: str, args: dict[str, Any], share_text: bool = True) -> bytes:
-    import matplotlib
+    """The SVG bytes of one figure kind drawn with these arguments."""
+    import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
-
-    from ankigen.figures import REGISTRY
+    from matplotlib.figure import Figure  # noqa: PLC0415
 
     if share_text:
         share_text_metrics()
@@ -142,7 +234,7 @@ def _fewer_ticks(fig: Any) -> None:
 
     Readable on a phone, and ticks are the most expensive part of drawing a figure.
     """
-    from matplotlib.ticker import AutoLocator, LogLocator, MaxNLocator, NullLocator
+    from matplotlib.ticker import AutoLocator, LogLocator, MaxNLocator, NullLocator  # noqa: PLC0415
 
     for ax in fig.axes:
         if getattr(ax, "name", "") != "rectilinear":
@@ -158,85 +250,50 @@ def media_name(data: bytes) -> str:
     return f"{MEDIA_PREFIX}{identity.content_hash(data)[:20]}.svg"
 
 
-def figure_token(kind: str, args: tuple[tuple[str, Any], ...]) -> str | None:
+def figure_token(kind: str, args: Args) -> str | None:
     """An exact text of a figure's inputs, to look it up in the cache; None if not expressible."""
-    import numpy as np
-
-    def token(v: Any) -> str | None:
-        if isinstance(v, Plottable):
-            return f"fn({','.join(v.names)};{v.source})" if v.source else None
-        if isinstance(v, bool) or v is None or isinstance(v, str):
-            return repr(v)
-        if isinstance(v, int | np.integer):
-            return f"i{int(v)}"
-        if isinstance(v, float | np.floating):
-            return f"f{float(v).hex()}"
-        if isinstance(v, complex | np.complexfloating):
-            return f"c{complex(v).real.hex()},{complex(v).imag.hex()}"
-        if isinstance(v, np.ndarray) and v.dtype.kind in "biufc":
-            return f"a{v.dtype.str}{v.shape}{v.tobytes().hex()}"
-        if isinstance(v, list | tuple):
-            parts = [token(x) for x in v]
-            return None if None in parts else "[" + ",".join(p for p in parts if p is not None) + "]"
-        return None
-
-    parts = [(name, token(value)) for name, value in args]
+    parts = [(name, _token(value)) for name, value in args]
     if any(t is None for _, t in parts):
         return None
     return kind + "(" + ";".join(f"{name}={t}" for name, t in parts) + ")"
 
 
-class FigureStore(Protocol):
-    def get(self, token: str) -> Media | None: ...
-
-    def put(self, token: str, media: Media) -> None: ...
-
-
-def check_claims(request: FigureRequest, loc: Loc, where: str = "") -> None:
-    """Run the figure kind's claim over its own data: a figure must not contradict its text."""
-    from ankigen.figures import REGISTRY
-
-    kind = REGISTRY.get(request.kind)
-    if kind is None or kind.claim is None:
-        return
-    try:
-        broken = kind.claim(**dict(request.args))
-    except Exception as e:  # the claim computes what the figure draws; report it like a failed figure
-        broken = [f"its claim could not be computed: {type(e).__name__}: {e}"]
-    if broken:
-        raise _error(loc, request.label,
-                     f"figure '{request.kind}' contradicts its text{where}: {'; '.join(broken)}",
-                     "choose arguments for which the claim holds, or change what the text claims")
+def _token(v: Any) -> str | None:
+    """One argument as exact text; None for a value that has none (drawn, never cached)."""
+    if isinstance(v, Plottable):
+        return f"fn({','.join(v.names)};{v.source})" if v.source else None
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return repr(v)
+    if isinstance(v, int | np.integer):
+        return f"i{int(v)}"
+    if isinstance(v, float | np.floating):
+        return f"f{float(v).hex()}"
+    if isinstance(v, complex | np.complexfloating):
+        return f"c{complex(v).real.hex()},{complex(v).imag.hex()}"
+    if isinstance(v, np.ndarray) and v.dtype.kind in "biufc":
+        return f"a{v.dtype.str}{v.shape}{v.tobytes().hex()}"
+    if isinstance(v, list | tuple):
+        parts = [_token(x) for x in v]
+        return None if None in parts else "[" + ",".join(p for p in parts if p is not None) + "]"
+    return None
 
 
-def draw_figure(request: FigureRequest, loc: Loc, store: FigureStore | None = None) -> Media:
-    """Draw a figure, or take it from the store when the same inputs were drawn before."""
-    token = figure_token(request.kind, request.args) if store is not None else None
-    if store is not None and token is not None:
-        hit = store.get(token)
-        if hit is not None:
-            return hit
-    try:
-        data = render_svg(request.kind, dict(request.args))
-    except Exception as e:  # a figure function can fail in many ways; report it as the user's
-        raise _error(loc, request.label,
-                     f"figure '{request.kind}' failed to draw: {type(e).__name__}: {e}",
-                     "check the figure's arguments") from e
-    media = Media(media_name(data), data)
-    if store is not None and token is not None:
-        store.put(token, media)
-    return media
+# The field that shows the figure, by note type and the figure's side.
+FIGURE_FIELDS = {
+    ("concept", "front"): "FrontFigure", ("concept", "back"): "BackFigure",
+    ("cloze", "front"): "Figure", ("cloze", "back"): "Figure",
+    ("problem", "front"): "QuestionFigure", ("problem", "back"): "AnswerFigure",
+}
 
 
-def attach(note: RenderedNote, media: Media | None) -> FinalNote:
+def attach(note: RenderedNote, spec: FigureSpec | None, media: Media | None) -> FinalNote:
+    """The note with its figure as an image in the figure field of its side."""
     fields = note.fields
     names: tuple[str, ...] = ()
-    if media is not None and note.figure is not None:
-        from html import escape
-
-        tag = (f'<img class="ankigen-figure" src="{media.name}" '
-               f'alt="{escape(note.figure.alt, quote=True)}">')
-        fields = tuple((k, tag if k == note.figure.field else v) for k, v in fields)
+    if media is not None and spec is not None:
+        tag = f'<img class="ankigen-figure" src="{media.name}" alt="{escape(spec.alt, quote=True)}">'
+        field = FIGURE_FIELDS[note.note_type, spec.side]
+        fields = tuple((k, tag if k == field else v) for k, v in fields)
         names = (media.name,)
     return FinalNote(note.item_id, note.note_type, note.guid, note.deck, fields, note.tags,
                      note.seed, note.slot, names)

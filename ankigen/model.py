@@ -218,20 +218,6 @@ class Verified:
 
 
 @dataclass(frozen=True)
-class FigureRequest:
-    kind: str
-    args: tuple[tuple[str, Any], ...]
-    field: str
-    alt: str
-    item_id: str
-
-    @property
-    def label(self) -> str:
-        kind = "problem" if self.field in ("QuestionFigure", "AnswerFigure") else "concept"
-        return f"{kind} '{self.item_id}'"
-
-
-@dataclass(frozen=True)
 class RenderedNote:
     item_id: str
     note_type: str  # "concept", "problem" or "cloze"
@@ -241,7 +227,6 @@ class RenderedNote:
     tags: tuple[str, ...]
     seed: int
     slot: int
-    figure: FigureRequest | None = None
 
 
 @dataclass(frozen=True)

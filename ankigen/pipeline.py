@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 from ankigen import decks
 from ankigen.bounds import (
     check_fields,
-    check_figure,
     item_limit,
     run_limit,
     where_of,
     worker_pool,
 )
-from ankigen.errors import Collector, Issue, ItemError, UserError
+from ankigen.errors import Collector, Issue, ItemError, UserError, Variant
 from ankigen.model import (
     BuiltDeck,
     Concept,
@@ -70,16 +69,10 @@ def concept_note(library: Library, topic: Topic, concept: Concept, root: str, se
     from ankigen import draw, render
 
     deck = decks.deck_name(library, root, topic)
-    args = draw.figure_args(concept.figure, {}, f"concept '{concept.id}'") if concept.figure else ()
-    check_figure(args, concept, seed, 0)
-    note = render.render_concept(concept, deck, seed, project.templates, args)
+    note = render.render_concept(concept, deck, seed, project.templates)
     check_fields(note.fields, where_of(concept), seed, 0, latex=False)
-    media = None
-    if note.figure and concept.figure:
-        draw.check_claims(note.figure, concept.figure.loc)
-        media = draw.draw_figure(note.figure, concept.figure.loc, figures) if drawing else None
-    check_figure((), concept, seed, 0, media)
-    return draw.attach(note, media), media
+    media = draw.figure(concept, {}, Variant(concept.id, seed, 0), store=figures, drawing=drawing)
+    return draw.attach(note, concept.figure, media), media
 
 
 def problem_note(library: Library, topic: Topic, problem: Problem, root: str, seed: int,
@@ -127,21 +120,15 @@ def variant_note(library: Library, topic: Topic, problem: Problem, root: str, se
     solved = verified.solved
     where = where_of(problem)
     deck = decks.deck_name(library, root, topic)
-    args = draw.figure_args(problem.figure, solved.namespace(), f"problem '{problem.id}'") \
-        if problem.figure else ()
-    check_figure(args, problem, seed, slot)
     try:
-        note = render.render_problem(verified, deck, project.templates, args)
+        note = render.render_problem(verified, deck, project.templates)
     except ItemError as e:
         raise UserError([Issue(f"{e.message} (seed {seed}, slot {slot})", hint=e.hint,
                                **where)]) from e  # type: ignore[arg-type]
     check_fields(note.fields, where, seed, slot)
-    media = None
-    if note.figure and problem.figure:
-        draw.check_claims(note.figure, problem.figure.loc, f" (seed {seed}, slot {slot})")
-        media = draw.draw_figure(note.figure, problem.figure.loc, figures) if drawing else None
-    check_figure((), problem, seed, slot, media)
-    return draw.attach(note, media), media, verified.spec
+    media = draw.figure(problem, solved.namespace(), Variant(problem.id, seed, slot), store=figures,
+                        drawing=drawing)
+    return draw.attach(note, problem.figure, media), media, verified.spec
 
 
 def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:

@@ -14,11 +14,12 @@ from typing import Any
 
 import nh3
 from jinja2 import StrictUndefined, TemplateError, Undefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ankigen import identity
-from ankigen.errors import ItemError
-from ankigen.model import Concept, FigureRequest, Problem, RenderedNote, Solved, Verified
+from ankigen.errors import ItemError, Loc
+from ankigen.model import Concept, Problem, RenderedNote, Solved, Verified
 from ankigen.texsafe import MEDIA_NAME, field_problems, html_problems
 from ankigen.texutil import escape_math_comparisons
 
@@ -51,10 +52,10 @@ def tex(value: Any) -> str:
         return value
     if isinstance(value, list | tuple):
         return ", ".join(tex(v) for v in value)
-    import sympy as sp
+    import sympy as sp  # noqa: PLC0415 - sympy loads only where values are shown
 
     if isinstance(value, sp.MatrixBase | sp.Basic):
-        return sp.latex(value, mat_str="bmatrix", mat_delim="")
+        return str(sp.latex(value, mat_str="bmatrix", mat_delim=""))
     if isinstance(value, float):
         return repr(value)
     raise ItemError(f"cannot show a value of type {type(value).__name__}")
@@ -69,7 +70,7 @@ def _signed(value: Any) -> str:
 
 
 def _dec(value: Any, digits: int = 3) -> str:
-    import sympy as sp
+    import sympy as sp  # noqa: PLC0415
 
     places = int(digits)
     if not 0 <= places <= MAX_DIGITS:
@@ -201,36 +202,30 @@ def _lines(text: str) -> str:
 
 @lru_cache(maxsize=8)
 def _footer_template(path: Path) -> str:
-    from ankigen.errors import Issue, UserError
-
-    display = f"{path.parent.parent.name}/fields/{path.name}"
+    where = Loc(f"{path.parent.parent.name}/fields/{path.name}")
     try:
         with path.open("rb") as f:
             raw = f.read(MAX_FIELD + 1)
         if len(raw) > MAX_FIELD:
-            raise UserError([Issue(f"the footer template is larger than {MAX_FIELD // 1024} KB",
-                                   path=display, hint="keep it to one short line")])
+            raise where.error(f"the footer template is larger than {MAX_FIELD // 1024} KB",
+                              hint="keep it to one short line")
         return raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise UserError([Issue(f"cannot read the footer template: {getattr(e, 'strerror', None) or e}",
-                               path=display, hint="make it a readable UTF-8 file")]) from e
+        raise where.error(f"cannot read the footer template: {getattr(e, 'strerror', None) or e}",
+                          hint="make it a readable UTF-8 file") from e
 
 
 def footer(templates: Path, item_id: str, seed: int | None, slot: int) -> str:
     """The Source field; its errors name templates/fields/source.html, not the item. Concepts and
     clozes pass seed=None: a seed in their footer would change every note at each regeneration."""
-    from ankigen.errors import Issue, UserError
-
-    path = templates / "fields" / "source.html"
-    text = _footer_template(path)
-    display = f"{templates.name}/fields/source.html"
+    text = _footer_template(templates / "fields" / "source.html")
+    where, item = Loc(f"{templates.name}/fields/source.html"), f"rendering for '{item_id}'"
     try:
         out = clean_html(render_text(text, {"id": item_id, "seed": seed, "slot": slot}))
     except ItemError as e:
-        raise UserError([Issue(e.message, path=display, item=f"rendering for '{item_id}'",
-                               hint=e.hint)]) from e
+        raise where.error(e.message, item=item, hint=e.hint) from e
     for msg, hint in field_problems(out) + html_problems(out):
-        raise UserError([Issue(msg, path=display, item=f"rendering for '{item_id}'", hint=hint)])
+        raise where.error(msg, item=item, hint=hint)
     return out
 
 
@@ -241,20 +236,13 @@ def _tags(topic_id: str, kind: str, extra: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(tags)
 
 
-def render_concept(concept: Concept, deck: str, seed: int, templates: Path,
-                   figure_args: tuple[tuple[str, Any], ...] = ()) -> RenderedNote:
+def render_concept(concept: Concept, deck: str, seed: int, templates: Path) -> RenderedNote:
+    """A concept or cloze note; its figure field stays empty for the draw stage (`draw.attach`)."""
     src = footer(templates, concept.id, None, 0)
-    fig = None
-    if concept.figure is not None:
-        fig = FigureRequest(concept.figure.kind, figure_args,
-                            "FrontFigure" if concept.figure.side == "front" else "BackFigure",
-                            concept.figure.alt, concept.id)
     fields: tuple[tuple[str, str], ...]
     if concept.kind == "cloze":
         fields = (("Text", clean_html(_lines(concept.text))), ("Extra", clean_html(_lines(concept.extra))),
                   ("Figure", ""), ("Source", src))
-        if fig is not None:
-            fig = FigureRequest(fig.kind, fig.args, "Figure", fig.alt, fig.item_id)
         note_type = "cloze"
     else:
         fields = (("Front", clean_html(_lines(concept.front))), ("FrontFigure", ""),
@@ -263,7 +251,6 @@ def render_concept(concept: Concept, deck: str, seed: int, templates: Path,
     return RenderedNote(
         item_id=concept.id, note_type=note_type, guid=identity.guid(concept.id, 0), deck=deck,
         fields=fields, tags=_tags(concept.topic, note_type, concept.tags), seed=seed, slot=0,
-        figure=fig,
     )
 
 
@@ -287,8 +274,8 @@ def _form_html(form: str) -> str:
     return f'<div class="answer-form">Answer form: {escape(form)}</div>' if form else ""
 
 
-def render_problem(verified: Verified, deck: str, templates: Path,
-                   figure_args: tuple[tuple[str, Any], ...] = ()) -> RenderedNote:
+def render_problem(verified: Verified, deck: str, templates: Path) -> RenderedNote:
+    """One variant's fields; its figure field stays empty for the draw stage (`draw.attach`)."""
     problem: Problem = verified.solved.problem
     draw = verified.solved.draw
     ctx = problem_context(verified.solved)
@@ -296,15 +283,10 @@ def render_problem(verified: Verified, deck: str, templates: Path,
     answer = verified.answer_html
     solution = verified.solution_html or solution_html(verified.solved)
     src = footer(templates, problem.id, draw.seed, draw.slot)
-    fig = None
-    if problem.figure is not None:
-        fig = FigureRequest(problem.figure.kind, figure_args,
-                            "QuestionFigure" if problem.figure.side == "front" else "AnswerFigure",
-                            problem.figure.alt, problem.id)
     fields = (("Question", question), ("QuestionFigure", ""), ("Answer", answer),
               ("Solution", solution), ("AnswerFigure", ""), ("Source", src))
     return RenderedNote(
         item_id=problem.id, note_type="problem", guid=identity.guid(problem.id, draw.slot),
         deck=deck, fields=fields, tags=_tags(problem.topic, "problem", problem.tags),
-        seed=draw.seed, slot=draw.slot, figure=fig,
+        seed=draw.seed, slot=draw.slot,
     )

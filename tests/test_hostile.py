@@ -188,13 +188,13 @@ def test_sanitizer_on_random_html(html):
 
 def test_media_names_are_hashes_and_alt_is_escaped():
     from ankigen.draw import attach, media_name
-    from ankigen.model import FigureRequest, Media, RenderedNote
+    from ankigen.model import FigureSpec, Loc, Media, RenderedNote
 
     name = media_name(b"<svg/>")
     assert name.startswith("ankigen-") and "/" not in name and ".." not in name
-    note = RenderedNote("p", "problem", "g", "D", (("QuestionFigure", ""),), (), 1, 0,
-                        FigureRequest("linear_map", (), "QuestionFigure", '"><script>x</script>', "p"))
-    final = attach(note, Media(name, b"<svg/>"))
+    note = RenderedNote("p", "problem", "g", "D", (("QuestionFigure", ""),), (), 1, 0)
+    spec = FigureSpec("linear_map", (), "front", '"><script>x</script>', Loc("p.yaml"))
+    final = attach(note, spec, Media(name, b"<svg/>"))
     assert "<script>" not in final.field("QuestionFigure")
 
 

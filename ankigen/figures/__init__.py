@@ -47,13 +47,19 @@ def figure(name: str, *, projection: str | None = None, size: tuple[float, float
         sig = inspect.signature(fn)
         names = list(sig.parameters)[1:]
         required = tuple(n for n in names if sig.parameters[n].default is inspect.Parameter.empty)
-        title = (fn.__doc__ or name).strip().splitlines()[0]
+        title = _title(fn.__doc__ or name)
         if claim is not None and list(inspect.signature(claim).parameters) != names:
             raise RuntimeError(f"the claim of figure kind {name!r} must take the same arguments")
         REGISTRY[name] = FigureKind(name, title, fn, tuple(names), required, projection, size, claim)
         return fn
 
     return register
+
+
+def _title(doc: str) -> str:
+    """A kind's docstring's first paragraph, on one line: its title in `ankigen figures` and
+    the default alt text of its figures."""
+    return " ".join(line.strip() for line in doc.strip().split("\n\n")[0].splitlines())
 
 
 def style_axes(ax: Any, *, grid: bool = True, origin: bool = True) -> None:

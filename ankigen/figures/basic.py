@@ -69,22 +69,15 @@ def area_under(ax: Any, f: Any, a: float, b: float, xmin: Any = None, xmax: Any 
 
 
 @figure("vectors_2d")
-def vectors_2d(ax: Any, vectors: Any, sum_of: Any = None) -> None:
-    """Arrows from the origin for 2-D vectors (columns of a list); optional head-to-tail sum."""
+def vectors_2d(ax: Any, vectors: Any) -> None:
+    """Arrows from the origin for 2-D vectors (columns of a list)."""
     vs = np.atleast_2d(np.asarray(vectors, dtype=float))
     if vs.shape[0] == 2 and vs.shape[1] != 2:
         vs = vs.T
     for i, v in enumerate(vs):
         ax.annotate("", xy=(v[0], v[1]), xytext=(0, 0),
                     arrowprops={"arrowstyle": "-|>", "color": PALETTE[i % len(PALETTE)], "lw": 2})
-    pts = [np.zeros(2), *vs]
-    if sum_of is not None and len(vs) >= 2:
-        ax.annotate("", xy=tuple(vs[0] + vs[1]), xytext=tuple(vs[0]),
-                    arrowprops={"arrowstyle": "-|>", "color": PALETTE[1], "lw": 1, "ls": "--"})
-        ax.annotate("", xy=tuple(vs[0] + vs[1]), xytext=(0, 0),
-                    arrowprops={"arrowstyle": "-|>", "color": GREEN, "lw": 2})
-        pts.append(vs[0] + vs[1])
-    arr = np.array(pts)
+    arr = np.array([np.zeros(2), *vs])
     m = max(1.0, float(np.max(np.abs(arr)))) * 1.15
     ax.set_xlim(-m, m)
     ax.set_ylim(-m, m)
@@ -109,23 +102,6 @@ def linear_map(ax: Any, A: Any) -> None:
     ax.set_ylim(-m, m)
     ax.set_aspect("equal")
     style_axes(ax)
-
-
-@figure("pmf_bars")
-def pmf_bars(ax: Any, probs: Any, start: float = 0, highlight: Any = None) -> None:
-    """Bar chart of a probability mass function; optional highlighted outcomes."""
-    p = np.asarray(probs, dtype=float).ravel()
-    xs = np.arange(len(p)) + int(start)
-    colors = [BLUE] * len(p)
-    if highlight is not None:
-        for h in np.atleast_1d(np.asarray(highlight, dtype=float)):
-            idx = int(h) - int(start)
-            if 0 <= idx < len(p):
-                colors[idx] = ORANGE
-    ax.bar(xs, p, color=colors, width=0.7)
-    ax.set_ylim(0, max(float(p.max()) * 1.15, 1e-9))
-    ax.set_xticks(xs if len(xs) <= 12 else xs[:: max(1, len(xs) // 10)])
-    style_axes(ax, origin=False)
 
 
 def _binary_entropy_curve() -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,7 @@ computational graph of backpropagation through a linear layer.
 
 from __future__ import annotations
 
+from math import factorial
 from typing import Any
 
 import numpy as np
@@ -83,7 +84,8 @@ def _grad2(f: Any, x: float, y: float, h: float = 1e-5) -> np.ndarray:
 
 
 def _deriv1(f: Any, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
-    return (f(x + h) - f(x - h)) / (2 * h)
+    d: np.ndarray = (f(x + h) - f(x - h)) / (2 * h)
+    return d
 
 
 def _ylim_from(ax: Any, *curves: np.ndarray, pad: float = 0.12) -> None:
@@ -254,8 +256,6 @@ def riemann_sum(ax: Any, f: Any = None, a: float = 0, b: float = 2, n: float = 4
 
 
 def _sin_maclaurin(x: np.ndarray, order: int) -> np.ndarray:
-    from math import factorial
-
     out = np.zeros_like(x)
     for k in range(1, order + 1, 2):
         out = out + (-1) ** ((k - 1) // 2) * x**k / factorial(k)
@@ -271,7 +271,7 @@ def taylor_polynomials(ax: Any, f: Any = None, polys: Any = None, a: float = 0,
     if f is None:
         fn = np.sin
         order_list = [1, 3, 5, 7]
-        pfns = [(lambda t, k=k: _sin_maclaurin(np.asarray(t, dtype=float), k)) for k in order_list]
+        pfns: list[Any] = [(lambda t, k=k: _sin_maclaurin(np.asarray(t, dtype=float), k)) for k in order_list]
         lo = -2 * np.pi if xmin is None else float(xmin)
         hi = 2 * np.pi if xmax is None else float(xmax)
     else:
@@ -535,7 +535,7 @@ def jacobian_square(ax: Any, f: Any = None, g: Any = None, x0: float = 1, y0: fl
 
 def _box(ax: Any, xy: tuple[float, float], text: str, color: str, w: float = 0.16,
          h: float = 0.14) -> None:
-    from matplotlib.patches import FancyBboxPatch
+    from matplotlib.patches import FancyBboxPatch  # noqa: PLC0415 - matplotlib loads only to draw
 
     x, y = xy
     ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.01",

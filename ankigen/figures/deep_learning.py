@@ -65,7 +65,7 @@ def _box_row(ax: Any, x0: float, y0: float, values: Any, color: str, label: str 
 
 
 def _rect(x: float, y: float, color: str) -> Any:
-    from matplotlib.patches import Rectangle
+    from matplotlib.patches import Rectangle  # noqa: PLC0415 - matplotlib loads only to draw
 
     return Rectangle((x, y), 1, 1, facecolor=color, alpha=0.25, edgecolor=color, linewidth=1.2)
 
@@ -78,7 +78,7 @@ def conv1d_diagram(ax: Any, x: Any, w: Any, show_output: float = 0) -> None:
     out = np.correlate(xv, wv, mode="valid")
     _box_row(ax, 0, 2.2, xv, BLUE, "x")
     _box_row(ax, 0, 0.9, wv, ORANGE, "w")
-    from matplotlib.patches import Rectangle
+    from matplotlib.patches import Rectangle  # noqa: PLC0415 - matplotlib loads only to draw
 
     ax.add_patch(Rectangle((0, 2.2), k, 1, fill=False, edgecolor=RED, linewidth=2))
     vals = [v for v in out] if show_output else ["?"] * len(out)
@@ -155,7 +155,7 @@ def rnn_cobweb(ax: Any, w: float = 2, b: float = 0, x0: float = 0.2, steps: floa
 @figure("markov_diagram", size=(4.0, 2.8))
 def markov_diagram(ax: Any, P: Any, rewards: Any = None) -> None:
     """State diagram of a Markov chain: arrows labelled with transition probabilities (rewards under the states)."""
-    from matplotlib.patches import Circle, FancyArrowPatch
+    from matplotlib.patches import Circle, FancyArrowPatch  # noqa: PLC0415 - matplotlib loads only to draw
 
     M = np.asarray(P, dtype=float)
     n = M.shape[0]
@@ -215,7 +215,7 @@ def markov_diagram(ax: Any, P: Any, rewards: Any = None) -> None:
 def vanishing_product(ax: Any, factor: float = 0.8, depth: float = 20, threshold: Any = None,
                       explode: Any = None) -> None:
     """Size of a gradient after L layers that each multiply it by a factor: straight lines on a log scale."""
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 - matplotlib loads only to draw
 
     L = np.arange(0, int(depth) + 1)
     fac = abs(float(factor))
@@ -247,7 +247,7 @@ def vanishing_product(ax: Any, factor: float = 0.8, depth: float = 20, threshold
 @figure("dropout_mask", size=(4.0, 1.8))
 def dropout_mask(ax: Any, h: Any, mask: Any, p: Any = None, scaled: float = 0) -> None:
     """A layer's activations with a dropout mask: crossed-out units are dropped; kept ones are scaled by 1/(1 − p)."""
-    from matplotlib.patches import Circle
+    from matplotlib.patches import Circle  # noqa: PLC0415 - matplotlib loads only to draw
 
     hv, mv = _vec(h), _vec(mask)
     n = len(hv)
@@ -277,7 +277,8 @@ def dropout_mask(ax: Any, h: Any, mask: Any, p: Any = None, scaled: float = 0) -
 
 @figure("gan_discriminator")
 def gan_discriminator(ax: Any, p_data: Any, p_g: Any) -> None:
-    """Data and generator probabilities per outcome (bars) and the optimal discriminator D* = p_data/(p_data + p_g) (red)."""
+    """Data and generator probabilities per outcome (bars) and the optimal discriminator
+    D* = p_data/(p_data + p_g) (red)."""
     pd, pg = _vec(p_data), _vec(p_g)
     k = np.arange(1, len(pd) + 1)
     ax.bar(k - 0.18, pd, width=0.34, color=BLUE, label="p_data")

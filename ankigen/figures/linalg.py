@@ -58,18 +58,13 @@ def _frame(ax: Any, pts: Any, pad: float = 0.15, minimum: float = 1.0) -> float:
 
 
 @figure("unit_balls", size=(3.6, 3.4))
-def unit_balls(ax: Any, p: Any = None) -> None:
+def unit_balls(ax: Any) -> None:
     """Unit balls of the L1 (diamond), L2 (circle) and L-infinity (square) norms in the plane."""
     t = np.linspace(0, 2 * np.pi, 721)
     c, s = np.cos(t), np.sin(t)
     ax.plot([1, 0, -1, 0, 1], [0, 1, 0, -1, 0], color=ORANGE, linewidth=2, label="$p = 1$")
     ax.plot(c, s, color=BLUE, linewidth=2, label="$p = 2$")
     ax.plot([1, -1, -1, 1, 1], [1, 1, -1, -1, 1], color=GREEN, linewidth=2, label=r"$p = \infty$")
-    if p is not None:
-        for q in np.atleast_1d(np.asarray(p, dtype=float)):
-            r = (np.abs(c) ** q + np.abs(s) ** q) ** (-1.0 / q)
-            ax.plot(r * c, r * s, color=PURPLE, linewidth=1.5, linestyle="--",
-                    label=f"$p = {q:g}$")
     ax.set_xlim(-1.45, 1.45)
     ax.set_ylim(-1.45, 1.45)
     ax.set_aspect("equal")
@@ -208,7 +203,7 @@ def distances_2d(ax: Any, p: Any, q: Any) -> None:
 
 
 def _int_locator() -> Any:
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 - matplotlib loads only to draw
 
     return MaxNLocator(integer=True, nbins=8)
 

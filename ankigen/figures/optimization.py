@@ -151,7 +151,8 @@ def _newton_vs_gradient_claim(A: Any, b: Any, x0: Any) -> list[str]:
 
 @figure("newton_vs_gradient", claim=_newton_vs_gradient_claim, size=(4.0, 3.4))
 def newton_vs_gradient(ax: Any, A: Any, b: Any, x0: Any) -> None:
-    """Level sets of a quadratic: the negative gradient (orange) misses the center, the Newton step (red) lands on it."""
+    """Level sets of a quadratic: the negative gradient (orange) misses the center,
+    the Newton step (red) lands on it."""
     A = np.asarray(A, dtype=float)
     b, p0 = _vec(b), _vec(x0)
     xstar = np.linalg.solve(A, b)
@@ -207,7 +208,8 @@ def _momentum_claim(a: float = 1, b: float = 8, eta: float = 0.2, beta: float = 
 @figure("momentum_paths", size=(4.0, 3.2), claim=_momentum_claim)
 def momentum_paths(ax: Any, a: float = 1, b: float = 8, eta: float = 0.2, beta: float = 0.5,
                    x0: float = -4, y0: float = 1.5, steps: float = 30) -> None:
-    """Gradient descent (orange) and heavy-ball momentum (blue) on an elongated quadratic: momentum reaches the minimum faster."""
+    """Gradient descent (orange) and heavy-ball momentum (blue) on an elongated quadratic:
+    momentum reaches the minimum faster."""
     a, b, beta = float(a), float(b), float(beta)
     start = np.array([float(x0), float(y0)])
     gd, hb = _momentum_runs(a, b, eta, beta, x0, y0, steps)
@@ -267,8 +269,10 @@ def lagrange_tangency(ax: Any, f: Any, p: float, q: float, c: float, xs: float, 
     else:
         ax.axvline(c / p, color=GREEN, linewidth=2)
     h = 1e-5
-    fxv = float((np.asarray(f(np.array(xs + h), np.array(ys))) - np.asarray(f(np.array(xs - h), np.array(ys)))) / (2 * h))
-    fyv = float((np.asarray(f(np.array(xs), np.array(ys + h))) - np.asarray(f(np.array(xs), np.array(ys - h)))) / (2 * h))
+    fxv = float((np.asarray(f(np.array(xs + h), np.array(ys)))
+                 - np.asarray(f(np.array(xs - h), np.array(ys)))) / (2 * h))
+    fyv = float((np.asarray(f(np.array(xs), np.array(ys + h)))
+                 - np.asarray(f(np.array(xs), np.array(ys - h)))) / (2 * h))
     L = 0.35 * s
     gf = np.array([fxv, fyv])
     gg = np.array([p, q])
@@ -407,7 +411,8 @@ def saddle_surface(ax: Any, f: Any = None, span: float = 2, cx: float = 0, cy: f
 
 @figure("shell_fraction")
 def shell_fraction(ax: Any, eps: float = 0.1, d: Any = None, dmax: Any = None, cube: float = 0) -> None:
-    """Fraction of volume within ε of the surface against the dimension d: 1 − (1 − ε)^d for a ball, 1 − (1 − 2ε)^d for the unit cube."""
+    """Fraction of volume within ε of the surface against the dimension d:
+    1 − (1 − ε)^d for a ball, 1 − (1 − 2ε)^d for the unit cube."""
     eps = float(eps)
     keep = 1 - 2 * eps if cube else 1 - eps
     d_half = math.ceil(math.log(0.5) / math.log(keep))

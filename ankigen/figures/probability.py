@@ -101,7 +101,7 @@ def bayes_area(ax: Any, prior: float, sens: float, fpr: float) -> None:
 
 
 def _rect(x: float, y: float, w: float, h: float, color: str, alpha: float = 1.0) -> Any:
-    from matplotlib.patches import Rectangle
+    from matplotlib.patches import Rectangle  # noqa: PLC0415 - matplotlib loads only to draw
 
     return Rectangle((x, y), w, h, facecolor=color, edgecolor="white", linewidth=1, alpha=alpha)
 
@@ -190,7 +190,8 @@ def _running_mean_claim(mean: float = 0.5, sd: float = 0.5, n: float = 500, face
 @figure("running_mean", claim=_running_mean_claim)
 def running_mean(ax: Any, mean: float = 0.5, sd: float = 0.5, n: float = 500,
                  faces: Any = None, streak: float = 0, paths: float = 3) -> None:
-    """Running sample means of independent draws settling at the expected value (LLN); a forced first streak is diluted, not cancelled."""
+    """Running sample means of independent draws settling at the expected value (LLN);
+    a forced first streak is diluted, not cancelled."""
     _frame(ax)
     mean, sd, n = float(mean), float(sd), int(n)
     k = np.arange(1, n + 1)
@@ -413,7 +414,8 @@ def binary_search_halving(ax: Any, N: float = 1024, target: float = 700) -> None
 
 @figure("surprisal_bars")
 def surprisal_bars(ax: Any, probs: Any) -> None:
-    """Probabilities p(x) (bars) and surprisals log2 1/p(x) in bits (dots, right axis); entropy is their p-weighted mean."""
+    """Probabilities p(x) (bars) and surprisals log2 1/p(x) in bits (dots, right axis);
+    entropy is their p-weighted mean."""
     _frame(ax, left=0.14, right=0.84)
     p = _vec(probs)
     xs = np.arange(1, len(p) + 1)
@@ -540,7 +542,7 @@ def joint_heatmap(ax: Any, P: Any) -> None:
 @figure("info_venn", size=(4.2, 2.8))
 def info_venn(ax: Any, hx: float = 1.5, hy: float = 1.2, ixy: float = 0.5, values: float = 1) -> None:
     """Information diagram: circles H(X) and H(Y); their overlap is I(X;Y), the rest H(X|Y) and H(Y|X)."""
-    from matplotlib.patches import Circle
+    from matplotlib.patches import Circle  # noqa: PLC0415 - matplotlib loads only to draw
 
     hx, hy, ixy = float(hx), float(hy), float(ixy)
     rx, ry = 1.0, 1.0 * math.sqrt(max(hy, 1e-9) / max(hx, 1e-9))
