@@ -8,16 +8,9 @@ from typing import Any
 
 import sympy as sp
 
-from ankigen.expr import (
-    MAX_FACTORIAL,
-    MAX_MATRIX,
-    MAX_RANGE,
-    Backend,
-    Evaluator,
-    ItemError,
-    check_int_power,
-    require_size,
-)
+from ankigen.caps import MAX_FACTORIAL, MAX_MATRIX, MAX_RANGE, check_int_power, require_size
+from ankigen.errors import ItemError
+from ankigen.expr import Backend, Evaluator
 
 
 def _matrix(rows: Any) -> sp.Matrix:
