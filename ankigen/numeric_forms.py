@@ -164,7 +164,8 @@ def _extremum(sign: float, name: str, ev: Evaluator, args: list[ast.expr]) -> fl
             lo, c, gc = c, d, gd
             d = lo + phi * (hi - lo)
             gd = g(d)
-    return (lo + hi) / 2  # type: ignore[no-any-return]  # numpy scalars, as before
+    mid: float = (lo + hi) / 2
+    return mid
 
 
 def _froot(ev: Evaluator, args: list[ast.expr]) -> float:

@@ -154,14 +154,12 @@ def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:
     where = where_of(problem)
 
     from ankigen import identity
-    from ankigen.model import Draw
     from ankigen.variants import variant_spec
 
     point_seed = identity.variant_seed(seed, problem.id, slot) % (1 << 31)
 
     def accept(values: dict[str, object]) -> bool:
-        trial = solve(problem, Draw(problem.id, seed, slot, tuple(values.items()), 0))
-        return variant_spec(problem, trial.namespace(), point_seed)[1] == 0
+        return variant_spec(problem, values, point_seed)[1] == 0
 
     with item_limit(problem, seed, slot):
         solved = solve(problem, sample(problem, seed, slot, accept if problem.mistakes else None))
