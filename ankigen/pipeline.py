@@ -73,7 +73,7 @@ def concept_note(library: Library, topic: Topic, concept: Concept, root: str, se
     args = draw.figure_args(concept.figure, {}, f"concept '{concept.id}'") if concept.figure else ()
     check_figure(args, concept, seed, 0)
     note = render.render_concept(concept, deck, seed, project.templates, args)
-    check_fields(note.fields, where_of(concept), seed, 0, latex=False)
+    check_fields(note.fields, concept, seed, 0, latex=False)
     media = None
     if note.figure and concept.figure:
         draw.check_claims(note.figure, concept.figure.loc)
@@ -135,7 +135,7 @@ def variant_note(library: Library, topic: Topic, problem: Problem, root: str, se
     except ItemError as e:
         raise UserError([Issue(f"{e.message} (seed {seed}, slot {slot})", hint=e.hint,
                                **where)]) from e  # type: ignore[arg-type]
-    check_fields(note.fields, where, seed, slot)
+    check_fields(note.fields, problem, seed, slot)
     media = None
     if note.figure and problem.figure:
         draw.check_claims(note.figure, problem.figure.loc, f" (seed {seed}, slot {slot})")
