@@ -222,7 +222,6 @@ _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
 class Backend:
     """Functions, constants and arithmetic of one evaluation mode."""
 
-    name = "abstract"
     functions: Mapping[str, Callable[..., Any]] = {}
     constants: Mapping[str, Any] = {}
     special: Mapping[str, SpecialForm] = {}  # forms that receive their arguments unevaluated
@@ -262,6 +261,10 @@ class Evaluator:
             msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise ItemError(f"evaluating '{expr.text}' failed: {msg}",
                             "check the values it is applied to") from e
+
+    def holds(self, expr: Expr) -> bool:
+        """Whether a condition (a constraint, a check's `holds`) is true."""
+        return self.backend.truth(self.eval(expr))
 
     def with_bindings(self, bindings: Mapping[str, Any]) -> Evaluator:
         child = Evaluator(self.backend, self.namespace)

@@ -185,7 +185,6 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 CONSTANTS: dict[str, Any] = {"pi": math.pi, "e": math.e, "E": math.e, "inf": math.inf, "oo": math.inf}
 
 class NumericBackend(Backend):
-    name = "numeric"
     functions = FUNCTIONS
     constants = CONSTANTS
     special = FORMS

@@ -107,9 +107,8 @@ def _failed_constraint(problem: Problem, ns: dict[str, Any], needs_derived: bool
     """The first constraint that does not hold, or None."""
     derived = {n for n, _, _ in problem.derived}
     for ex, loc in problem.constraints:
-        ev = exact_evaluator(ns)
         try:
-            holds = ev.backend.truth(ev.eval(ex))
+            holds = exact_evaluator(ns).holds(ex)
         except ItemError as e:
             if not (needs_derived and ex.names & derived):
                 raise loc.error(f"constraint '{ex.text}': {e.message}", item=f"problem '{problem.id}'",

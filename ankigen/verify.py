@@ -175,7 +175,7 @@ def check_identity(concept: Concept, seed: int) -> int:
             for name, ex in chk.vars:
                 ns[name] = numeric_evaluator(ns, rng).eval(ex)
             ev = numeric_evaluator(ns, rng)
-            if chk.holds is not None and not ev.backend.truth(ev.eval(chk.holds)):
+            if chk.holds is not None and not ev.holds(chk.holds):
                 raise chk.loc.error(f"identity check 'holds' is false on trial {trial} (seed {seed})",
                                     item=item_label, hint="fix the formula or its check")
             if chk.lhs is not None and chk.rhs is not None:
