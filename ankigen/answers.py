@@ -14,6 +14,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
 from ankigen.answerjudge import (
     DEFAULTS,
     KINDS,
@@ -37,28 +40,18 @@ __all__ = ["KINDS", "SpecError", "check_json", "collisions", "grade", "judge", "
 
 # ---------------------------------------------------------------- building specs
 
-def _sp() -> Any:
-    import sympy as sp
+class _Plain(StrPrinter):  # type: ignore[misc, unused-ignore]  # sympy's printers are untyped
+    """sympy's str printer, writing e and abs() the way the judge reads them back."""
 
-    return sp
+    def _print_Exp1(self, expr: Any) -> str:
+        return "e"
 
-
-def _plain_printer() -> Any:
-    from sympy.printing.str import StrPrinter
-
-    class Plain(StrPrinter):
-        def _print_Exp1(self, expr: Any) -> str:
-            return "e"
-
-        def _print_Abs(self, expr: Any) -> str:
-            return f"abs({self._print(expr.args[0])})"
-
-    return Plain()
+    def _print_Abs(self, expr: Any) -> str:
+        return f"abs({self._print(expr.args[0])})"
 
 
 def plain(value: Any, kind: str | None = None) -> str:
     """Plain text of an exact value that the judge reads back ('sqrt(2)/2', '(1, 2)', 'x^2')."""
-    sp = _sp()
     kind = kind or _default_kind(value)
     if kind in ("vector", "set") or (kind == "expr" and _is_vectorish(value)):
         items = list(value) if not isinstance(value, sp.MatrixBase) else list(value)
@@ -70,22 +63,19 @@ def plain(value: Any, kind: str | None = None) -> str:
         rows = value.tolist()
         return "[" + ", ".join("[" + ", ".join(plain(v, "number") for v in r) + "]"
                                for r in rows) + "]"
-    return str(_plain_printer().doprint(sp.sympify(value))).replace("**", "^")
+    return str(_Plain().doprint(sp.sympify(value))).replace("**", "^")
 
 
 def _is_vectorish(value: Any) -> bool:
-    sp = _sp()
     return isinstance(value, sp.MatrixBase) and 1 in value.shape
 
 
 def _free(value: Any) -> set[Any]:
-    sp = _sp()
     items = list(value) if isinstance(value, list | tuple | set | sp.FiniteSet | sp.MatrixBase) else [value]
     return set().union(*(sp.sympify(v).free_symbols for v in items))
 
 
 def _default_kind(value: Any) -> str:
-    sp = _sp()
     if isinstance(value, sp.MatrixBase):
         if _free(value):
             return "expr"
@@ -96,7 +86,6 @@ def _default_kind(value: Any) -> str:
 
 
 def _num(v: Any) -> float:
-    sp = _sp()
     try:
         c = complex(sp.N(v, 30))
     except (TypeError, ValueError) as e:
@@ -108,7 +97,6 @@ def _num(v: Any) -> float:
 
 def _json_value(value: Any, kind: str) -> Any:
     """Floats in the spec's shape: number, flat list (vector/set) or rows (matrix)."""
-    sp = _sp()
     if kind == "matrix":
         if not isinstance(value, sp.MatrixBase):
             raise SpecError("kind 'matrix' needs a matrix value")
@@ -123,7 +111,6 @@ def _json_value(value: Any, kind: str) -> Any:
 
 def _at(value: Any, sub: dict[Any, Any]) -> Any:
     """The exact value at a point, as floats in the answer's shape (SpecError if undefined)."""
-    sp = _sp()
     if isinstance(value, sp.MatrixBase):
         kind = "vector" if 1 in value.shape else "matrix"
         return _json_value(value.subs(sub), kind)
@@ -133,7 +120,6 @@ def _at(value: Any, sub: dict[Any, Any]) -> Any:
 def _points(value: Any, others: list[Any], names: list[str], seed: int,
             n: int) -> tuple[list[list[float]], list[Any], list[list[Any]]]:
     """Deterministic points where the value and every mistake are finite and moderate."""
-    sp = _sp()
     rng = random.Random(seed)
     free = {str(s): s for v in [value, *others] for s in _free(v)}  # the value's own symbols
     syms = [free.get(x, sp.Symbol(x)) for x in names]  # (e.g. real=True) are substituted
@@ -170,7 +156,6 @@ def spec_for(value: Any, *, name: str = "", label: str = "", kind: str | None = 
              atol: float | None = None, sig: int | None = None,
              close_rtol: float | None = None) -> dict[str, Any]:
     """The checker spec of one answer box from an exact sympy value (see I12 design)."""
-    sp = _sp()
     if isinstance(value, list | tuple | set):
         value = [sp.sympify(v) for v in value]
     elif not isinstance(value, sp.MatrixBase):

@@ -7,75 +7,76 @@ a whole build or check has a backstop limit as well.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
-from ankigen.errors import Issue, UserError
+from ankigen.errors import Issue, UserError, Variant
+from ankigen.limits import build_seconds, time_limit, variant_seconds
 from ankigen.model import Concept, Problem
+from ankigen.render import MAX_FIELD
+from ankigen.texsafe import field_problems
+from ankigen.texutil import latex_problems
 
-if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+
+def label_of(item: Concept | Problem) -> str:
+    """How messages name an item: problem 'id' or concept 'id'."""
+    return f"{'problem' if isinstance(item, Problem) else 'concept'} '{item.id}'"
 
 
 def where_of(item: Concept | Problem) -> dict[str, object]:
-    kind = "problem" if isinstance(item, Problem) else "concept"
-    return {"path": item.loc.path, "line": item.loc.line, "column": item.loc.column,
-            "item": f"{kind} '{item.id}'"}
+    return {"path": item.loc.path, "line": item.loc.line, "column": item.loc.column, "item": label_of(item)}
 
 
-def check_fields(fields: tuple[tuple[str, str], ...], where: dict[str, object], seed: int, slot: int,
+def check_fields(fields: tuple[tuple[str, str], ...], item: Concept | Problem, seed: int, slot: int,
                   latex: bool = True) -> None:
     """Final fields: at most 64 KB each, balanced LaTeX, only allowed TeX commands."""
-    from ankigen.render import MAX_FIELD
-    from ankigen.texsafe import field_problems
-    from ankigen.texutil import latex_problems
-
     for name, html in fields:
-        if len(html) > MAX_FIELD:
-            raise UserError([Issue(f"rendered {name} is longer than {MAX_FIELD // 1024} KB "
-                                   f"(seed {seed}, slot {slot})", hint="show fewer or shorter values",
-                                   **where)])  # type: ignore[arg-type]
-        for msg in latex_problems(html) if latex else ():
-            raise UserError([Issue(f"rendered {name} has {msg} (seed {seed}, slot {slot})",
-                                   hint="check the template and the values it shows",
-                                   **where)])  # type: ignore[arg-type]
-        for msg, hint in field_problems(html) if name != "Source" else ():
-            raise UserError([Issue(f"rendered {name}: {msg} (seed {seed}, slot {slot})", hint=hint,
-                                   **where)])  # type: ignore[arg-type]
+        found = _field_problem(name, html, latex)
+        if found is not None:
+            raise item.loc.error(found[0], item=label_of(item), hint=found[1], variant=Variant(item.id, seed, slot))
+
+
+def _field_problem(name: str, html: str, latex: bool) -> tuple[str, str] | None:
+    """The first thing wrong with one rendered field, and how to fix it."""
+    if len(html) > MAX_FIELD:
+        return f"rendered {name} is longer than {MAX_FIELD // 1024} KB", "show fewer or shorter values"
+    for msg in latex_problems(html) if latex else ():
+        return f"rendered {name} has {msg}", "check the template and the values it shows"
+    for msg, hint in field_problems(html) if name != "Source" else ():
+        return f"rendered {name}: {msg}", hint
+    return None
 
 
 @contextmanager
 def item_limit(item: Concept | Problem, seed: int, slot: int) -> Iterator[None]:
     """All the work of one item's note under one time limit; running out of memory is its error too."""
-    from ankigen.limits import time_limit, variant_seconds
-
     seconds = variant_seconds()
     what = "variant" if isinstance(item, Problem) else "note"
+    variant = Variant(item.id, seed, slot)
 
     def expired() -> UserError:
-        return UserError([Issue(f"computing the {what} took longer than {seconds:g} s "
-                                f"(seed {seed}, slot {slot}); stopped",
-                                hint="make the derivation cheaper, e.g. build the answer by construction "
-                                     "instead of simplify/solve/integrate",
-                                **where_of(item))])  # type: ignore[arg-type]
+        return item.loc.error(f"computing the {what} took longer than {seconds:g} s ({variant.label}); stopped",
+                              item=label_of(item),
+                              hint="make the derivation cheaper, e.g. build the answer by construction "
+                                   "instead of simplify/solve/integrate")
 
     try:
         with time_limit(seconds, expired, clock="cpu"):  # CPU time: a busy machine is no error
             yield
     except (MemoryError, RecursionError) as e:
         why = "ran out of memory" if isinstance(e, MemoryError) else "nested too deeply"
-        raise UserError([Issue(f"computing the {what} {why} (seed {seed}, slot {slot}); stopped",
-                               hint="use smaller sizes: fewer terms, smaller matrices and ranges",
-                               **where_of(item))]) from None  # type: ignore[arg-type]
+        raise item.loc.error(f"computing the {what} {why} ({variant.label}); stopped", item=label_of(item),
+                             hint="use smaller sizes: fewer terms, smaller matrices and ranges") from None
 
 
 
 @contextmanager
 def run_limit() -> Iterator[None]:
     """The backstop: a whole build or check stops after ANKIGEN_BUILD_TIMEOUT seconds."""
-    from ankigen.limits import build_seconds, time_limit
-
     seconds = build_seconds()
 
     def expired() -> UserError:
@@ -88,8 +89,6 @@ def run_limit() -> Iterator[None]:
 
 def stop_pool(pool: object) -> None:
     """Cancel what is queued and end the workers now (each is also bounded by its item limit)."""
-    import contextlib
-
     processes = dict(getattr(pool, "_processes", None) or {})
     pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[attr-defined]
     for proc in processes.values():
@@ -106,10 +105,6 @@ def worker_died() -> UserError:
 @contextmanager
 def worker_pool(workers: int, initializer: Callable[[], None]) -> Iterator[ProcessPoolExecutor]:
     """Forked worker processes that are ended at once when the run fails or is stopped."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=initializer)
     try:

@@ -8,16 +8,9 @@ from typing import Any
 
 import sympy as sp
 
-from ankigen.expr import (
-    MAX_FACTORIAL,
-    MAX_MATRIX,
-    MAX_RANGE,
-    Backend,
-    Evaluator,
-    ItemError,
-    check_int_power,
-    require_size,
-)
+from ankigen.caps import MAX_FACTORIAL, MAX_MATRIX, MAX_RANGE, check_int_power, require_size
+from ankigen.errors import ItemError
+from ankigen.expr import Backend, Evaluator
 
 
 def _matrix(rows: Any) -> sp.Matrix:
@@ -246,12 +239,6 @@ def _dot(u: Any, v: Any) -> Any:
     return _vector(u).dot(_vector(v))
 
 
-def _as_list(v: Any) -> list[Any]:
-    if isinstance(v, sp.MatrixBase):
-        return list(v)
-    return list(v)
-
-
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     # arithmetic and elementary functions
     "sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log,
@@ -285,7 +272,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "nullspace": lambda A: [_integer_direction(v) for v in _mat(A, "nullspace").nullspace()],
     # lists
     "sum": _sum, "prod": _prod, "len": lambda xs: sp.Integer(len(xs)), "range": _range,
-    "list": _as_list, "sorted": lambda xs: sorted(xs, key=_sort_key),
+    "list": list, "sorted": lambda xs: sorted(xs, key=_sort_key),
     "mean": lambda xs: _sum(xs) / len(xs),
     "distinct": _distinct, "is_integer": _is_integer,
     "is_square": lambda n: bool(sp.sqrt(n).is_integer),
@@ -295,7 +282,6 @@ CONSTANTS: dict[str, Any] = {"pi": sp.pi, "e": sp.E, "E": sp.E, "oo": sp.oo, "in
 
 
 class ExactBackend(Backend):
-    name = "exact"
     functions = FUNCTIONS
     constants = CONSTANTS
 

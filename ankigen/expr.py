@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ast
 import difflib
-import math
-from collections.abc import Callable, Mapping, Sequence
+import operator
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -21,10 +21,6 @@ from ankigen.errors import ItemError
 MAX_EXPR_CHARS = 2000
 MAX_DEPTH = 60
 MAX_INT_DIGITS = 60
-MAX_POW_EXPONENT = 512
-MAX_FACTORIAL = 300
-MAX_MATRIX = 12
-MAX_RANGE = 10_000
 
 
 _ALLOWED_NODES = (
@@ -119,50 +115,63 @@ def _parse_source(source: str) -> Expr:
         raise ItemError(f"cannot parse expression '{source}'", "simplify it") from e
     names: set[str] = set()
     calls: set[str] = set()
+    _visit(tree, 0, names, calls)
+    return Expr(source, tree, frozenset(names), frozenset(calls))
 
-    def visit(node: ast.AST, depth: int) -> None:
-        if depth > MAX_DEPTH:
-            raise ItemError("expression is nested too deeply", "split it into derived values")
-        kind = type(node)
-        if kind not in _ALLOWED_TYPES:
-            raise ItemError(f"{_describe(node)} is not allowed in expressions",
-                            "use only numbers, names, operators and the listed functions")
-        if kind in _LEAF_TYPES:  # operators and contexts: nothing below them
-            return
-        if isinstance(node, ast.Constant):
-            v = node.value
-            if isinstance(v, bool) or v is None or not isinstance(v, int | float):
-                raise ItemError(f"constant {v!r} is not allowed", "use numbers only")
-            if isinstance(v, int) and len(str(abs(v))) > MAX_INT_DIGITS:
-                raise ItemError(f"integer literal has more than {MAX_INT_DIGITS} digits",
-                                "use a smaller number")
-        if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name):
-                raise ItemError("only named functions can be called, like det(A)",
-                                "write f(x) with f one of the listed functions")
-            if node.keywords:
-                raise ItemError(f"keyword arguments are not allowed in {node.func.id}(...)",
-                                "pass arguments by position")
-            calls.add(node.func.id)
-            for a in node.args:
-                visit(a, depth + 1)
-            return
+
+def _visit(node: ast.AST, depth: int, names: set[str], calls: set[str]) -> None:
+    """Refuse what the language does not have; collect the free names and called functions."""
+    if depth > MAX_DEPTH:
+        raise ItemError("expression is nested too deeply", "split it into derived values")
+    kind = type(node)
+    if kind not in _ALLOWED_TYPES:
+        raise ItemError(f"{_describe(node)} is not allowed in expressions",
+                        "use only numbers, names, operators and the listed functions")
+    if kind in _LEAF_TYPES:  # operators and contexts: nothing below them
+        return
+    if isinstance(node, ast.Constant):
+        _check_constant(node.value)
+        return
+    children: list[ast.AST]
+    if isinstance(node, ast.Call):
+        calls.add(_call_name(node))
+        children = list(node.args)
+    else:
         if isinstance(node, ast.Name):
             if node.id.startswith("_"):
-                raise ItemError(f"name '{node.id}' is not allowed (names may not start with '_')",
-                                "rename it")
+                raise ItemError(f"name '{node.id}' is not allowed (names may not start with '_')", "rename it")
             names.add(node.id)
-        for field in node._fields:  # ast.iter_child_nodes, without its generator overhead
-            value = getattr(node, field, None)
-            if isinstance(value, ast.AST):
-                visit(value, depth + 1)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        visit(item, depth + 1)
+        children = _children(node)
+    for child in children:
+        _visit(child, depth + 1, names, calls)
 
-    visit(tree, 0)
-    return Expr(source, tree, frozenset(names), frozenset(calls))
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """ast.iter_child_nodes as a list, without its generator overhead."""
+    out: list[ast.AST] = []
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, ast.AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(item for item in value if isinstance(item, ast.AST))
+    return out
+
+
+def _check_constant(v: object) -> None:
+    if isinstance(v, bool) or v is None or not isinstance(v, int | float):
+        raise ItemError(f"constant {v!r} is not allowed", "use numbers only")
+    if isinstance(v, int) and len(str(abs(v))) > MAX_INT_DIGITS:
+        raise ItemError(f"integer literal has more than {MAX_INT_DIGITS} digits", "use a smaller number")
+
+
+def _call_name(node: ast.Call) -> str:
+    if not isinstance(node.func, ast.Name):
+        raise ItemError("only named functions can be called, like det(A)",
+                        "write f(x) with f one of the listed functions")
+    if node.keywords:
+        raise ItemError(f"keyword arguments are not allowed in {node.func.id}(...)", "pass arguments by position")
+    return node.func.id
 
 
 def suggest(name: str, known: Sequence[str]) -> str | None:
@@ -170,17 +179,52 @@ def suggest(name: str, known: Sequence[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+FUNCTION_LIST = 'see the function list in docs/authoring.md, "Expression functions"'
+
+# Names authors reach for that mean a listed function: other libraries' names, longer
+# names, and the other backend's name (derived values are exact, checks numeric). Spelling
+# by similarity alone would turn 'dotprod' into 'prod' and 'inner' into 'numer'.
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("dot", "dotprod", "dotproduct", "inner", "innerprod", "innerproduct", "vdot", "scalarproduct"),
+    ("T", "transpose"), ("det", "determinant"), ("inv", "inverse"), ("log", "ln"),
+    ("prod", "product"), ("mean", "average", "avg"), ("abs", "absolute", "fabs"),
+    ("integrate", "quad", "integral"), ("summation", "nsum"), ("diff", "fdiff", "derivative"),
+    ("gradient", "fgrad", "grad"), ("hessian", "fhess", "hess"), ("jacobian", "fjac", "jac"),
+    ("binomial", "comb", "choose", "ncr"), ("ceiling", "ceil"),
+    ("eigenvalues", "eigvals", "eig", "eigs"), ("atan", "arctan"), ("asin", "arcsin"), ("acos", "arccos"),
+)
+_SYNONYM_OF = {name.lower(): group for group in SYNONYMS for name in group}
+
+
+def function_hint(name: str, known: Collection[str]) -> str:
+    """How to fix an unknown function: a function of the same meaning, a close spelling
+    (difflib, the cutoff that fixes most one-letter typos), or where the list is."""
+    group = _SYNONYM_OF.get(name.lower().replace("_", ""), ())
+    same = next((g for g in group if g in known and g != name), None)
+    if same is None:
+        lowered = {k.lower(): k for k in sorted(known)}
+        close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+        same = lowered[close[0]] if close else None
+    return f"did you mean '{same}'?" if same else FUNCTION_LIST
+
+
 # --------------------------------------------------------------------------
 # Evaluation
+
+SpecialForm = Callable[["Evaluator", list[ast.expr]], Any]
+
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.MatMult: operator.matmul, ast.Mod: operator.mod, ast.FloorDiv: operator.floordiv,
+}
 
 
 class Backend:
     """Functions, constants and arithmetic of one evaluation mode."""
 
-    name = "abstract"
     functions: Mapping[str, Callable[..., Any]] = {}
     constants: Mapping[str, Any] = {}
-    special: frozenset[str] = frozenset()  # functions that receive unevaluated args
+    special: Mapping[str, SpecialForm] = {}  # forms that receive their arguments unevaluated
 
     def number(self, value: int | float) -> Any:
         raise NotImplementedError
@@ -197,9 +241,6 @@ class Backend:
     def truth(self, value: Any) -> bool:
         return bool(value)
 
-    def call_special(self, name: str, args: list[ast.expr], ev: Evaluator) -> Any:
-        raise NotImplementedError
-
 
 class Evaluator:
     """Walks a validated tree with one backend and one namespace."""
@@ -210,7 +251,7 @@ class Evaluator:
 
     def eval(self, expr: Expr) -> Any:
         try:
-            return self._ev(expr.tree.body)
+            return self.node(expr.tree.body)
         except ItemError:
             raise
         except RecursionError as e:
@@ -221,103 +262,114 @@ class Evaluator:
             raise ItemError(f"evaluating '{expr.text}' failed: {msg}",
                             "check the values it is applied to") from e
 
+    def holds(self, expr: Expr) -> bool:
+        """Whether a condition (a constraint, a check's `holds`) is true."""
+        return self.backend.truth(self.eval(expr))
+
     def with_bindings(self, bindings: Mapping[str, Any]) -> Evaluator:
         child = Evaluator(self.backend, self.namespace)
         child.namespace.update(bindings)
         return child
 
-    def _ev(self, node: ast.expr) -> Any:
-        b = self.backend
-        if isinstance(node, ast.Constant):
-            return b.number(node.value)  # type: ignore[arg-type]  # validated in parse()
-        if isinstance(node, ast.Name):
-            if node.id in self.namespace:
-                value = self.namespace[node.id]
-                if isinstance(value, LazyValue):
-                    return value()
-                if isinstance(value, Bound):
-                    return value.bind(self.namespace)
-                return value
-            if node.id in b.constants:
-                return b.constants[node.id]
-            known = sorted(set(self.namespace) | set(b.constants))
-            raise ItemError(f"unknown name '{node.id}'", suggest(node.id, known))
-        if isinstance(node, ast.BinOp):
-            left, right = self._ev(node.left), self._ev(node.right)
-            op = node.op
-            if isinstance(left, list | tuple | str) or isinstance(right, list | tuple | str):
-                raise ItemError(f"operator {_describe(op)} cannot be applied to a list",
-                                "use vec([...]) or Matrix([...]) for vectors and matrices")
-            b.check_operands(op, left, right)
-            if isinstance(op, ast.Add):
-                return left + right
-            if isinstance(op, ast.Sub):
-                return left - right
-            if isinstance(op, ast.Mult):
-                return left * right
-            if isinstance(op, ast.Div):
-                return left / right
-            if isinstance(op, ast.MatMult):
-                return left @ right
-            if isinstance(op, ast.Mod):
-                return left % right
-            if isinstance(op, ast.FloorDiv):
-                return left // right
-            if isinstance(op, ast.Pow):
-                return b.power(left, right)
+    def node(self, node: ast.expr) -> Any:
+        """The value of one node of a parsed tree: special forms evaluate their arguments here."""
+        visit = _VISIT.get(type(node))
+        if visit is None:
+            raise ItemError(f"{_describe(node)} is not allowed in expressions")
+        return visit(self, node)
+
+    def _constant(self, node: ast.Constant) -> Any:
+        return self.backend.number(node.value)  # type: ignore[arg-type]  # validated in parse()
+
+    def _name(self, node: ast.Name) -> Any:
+        if node.id in self.namespace:
+            value = self.namespace[node.id]
+            return value.bind(self.namespace) if isinstance(value, Bound) else value
+        constants = self.backend.constants
+        if node.id in constants:
+            return constants[node.id]
+        raise ItemError(f"unknown name '{node.id}'", suggest(node.id, sorted(set(self.namespace) | set(constants))))
+
+    def _binop(self, node: ast.BinOp) -> Any:
+        left, right = self.node(node.left), self.node(node.right)
+        op = node.op
+        if isinstance(left, list | tuple | str) or isinstance(right, list | tuple | str):
+            raise ItemError(f"operator {_describe(op)} cannot be applied to a list",
+                            "use vec([...]) or Matrix([...]) for vectors and matrices")
+        self.backend.check_operands(op, left, right)
+        if isinstance(op, ast.Pow):
+            return self.backend.power(left, right)
+        fn = _BINARY.get(type(op))
+        if fn is None:
             raise ItemError(f"operator {_describe(op)} is not allowed")
-        if isinstance(node, ast.UnaryOp):
-            v = self._ev(node.operand)
-            if isinstance(node.op, ast.USub):
-                return -v
-            if isinstance(node.op, ast.UAdd):
-                return v
-            if isinstance(node.op, ast.Not):
-                return not b.truth(v)
-            raise ItemError(f"operator {_describe(node.op)} is not allowed")
-        if isinstance(node, ast.BoolOp):
-            if isinstance(node.op, ast.And):
-                return all(b.truth(self._ev(v)) for v in node.values)
-            return any(b.truth(self._ev(v)) for v in node.values)
-        if isinstance(node, ast.Compare):
-            left = self._ev(node.left)
-            for cmp, comp in zip(node.ops, node.comparators, strict=True):
-                right = self._ev(comp)
-                if not b.compare(cmp, left, right):
-                    return False
-                left = right
-            return True
-        if isinstance(node, ast.IfExp):
-            return self._ev(node.body) if b.truth(self._ev(node.test)) else self._ev(node.orelse)
-        if isinstance(node, ast.List | ast.Tuple):
-            return [self._ev(e) for e in node.elts]
-        if isinstance(node, ast.Subscript):
-            target = self._ev(node.value)
-            index = self._index(node.slice)
-            return target[index]
-        if isinstance(node, ast.Call):
-            assert isinstance(node.func, ast.Name)
-            fname = node.func.id
-            if fname in b.special:
-                return b.call_special(fname, node.args, self)
-            fn = b.functions.get(fname)
-            if fn is None:
-                raise ItemError(f"unknown function '{fname}'",
-                                suggest(fname, sorted(set(b.functions) | b.special)))
-            return fn(*[self._ev(a) for a in node.args])
-        raise ItemError(f"{_describe(node)} is not allowed in expressions")
+        return fn(left, right)
+
+    def _unaryop(self, node: ast.UnaryOp) -> Any:
+        v = self.node(node.operand)
+        if isinstance(node.op, ast.USub):
+            return -v
+        if isinstance(node.op, ast.UAdd):
+            return v
+        if isinstance(node.op, ast.Not):
+            return not self.backend.truth(v)
+        raise ItemError(f"operator {_describe(node.op)} is not allowed")
+
+    def _boolop(self, node: ast.BoolOp) -> bool:
+        truth = self.backend.truth
+        if isinstance(node.op, ast.And):
+            return all(truth(self.node(v)) for v in node.values)
+        return any(truth(self.node(v)) for v in node.values)
+
+    def _compare(self, node: ast.Compare) -> bool:
+        left = self.node(node.left)
+        for cmp, comp in zip(node.ops, node.comparators, strict=True):
+            right = self.node(comp)
+            if not self.backend.compare(cmp, left, right):
+                return False
+            left = right
+        return True
+
+    def _ifexp(self, node: ast.IfExp) -> Any:
+        return self.node(node.body) if self.backend.truth(self.node(node.test)) else self.node(node.orelse)
+
+    def _sequence(self, node: ast.List | ast.Tuple) -> list[Any]:
+        return [self.node(e) for e in node.elts]
+
+    def _subscript(self, node: ast.Subscript) -> Any:
+        target = self.node(node.value)
+        return target[self._index(node.slice)]
+
+    def _call(self, node: ast.Call) -> Any:
+        assert isinstance(node.func, ast.Name)
+        fname = node.func.id
+        b = self.backend
+        form = b.special.get(fname)
+        if form is not None:
+            return form(self, node.args)
+        fn = b.functions.get(fname)
+        if fn is None:
+            raise ItemError(f"unknown function '{fname}'", function_hint(fname, set(b.functions) | set(b.special)))
+        return fn(*[self.node(a) for a in node.args])
 
     def _index(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Tuple):
             return tuple(self._index(e) for e in node.elts)
         if isinstance(node, ast.Slice):
-            parts = [None if p is None else int(self._ev(p)) for p in (node.lower, node.upper, node.step)]
+            parts = [None if p is None else int(self.node(p)) for p in (node.lower, node.upper, node.step)]
             return slice(*parts)
-        v = self._ev(node)
+        v = self.node(node)
         try:
             return int(v)
         except (TypeError, ValueError) as e:
             raise ItemError(f"index {v} is not an integer") from e
+
+
+_VISIT: dict[type[ast.AST], Callable[[Evaluator, Any], Any]] = {
+    ast.Constant: Evaluator._constant, ast.Name: Evaluator._name, ast.BinOp: Evaluator._binop,
+    ast.UnaryOp: Evaluator._unaryop, ast.BoolOp: Evaluator._boolop, ast.Compare: Evaluator._compare,
+    ast.IfExp: Evaluator._ifexp, ast.List: Evaluator._sequence, ast.Tuple: Evaluator._sequence,
+    ast.Subscript: Evaluator._subscript, ast.Call: Evaluator._call,
+}
 
 
 class Bound:
@@ -325,46 +377,3 @@ class Bound:
 
     def bind(self, namespace: Mapping[str, Any]) -> Any:
         raise NotImplementedError
-
-
-class LazyValue:
-    """A namespace entry computed on first use (used for numeric views of sympy values)."""
-
-    def __init__(self, fn: Callable[[], Any]):
-        self.fn = fn
-
-    def __call__(self) -> Any:
-        return self.fn()
-
-
-def check_int_power(base: Any, exp: Any) -> None:
-    """Refuse powers whose result would be astronomically large (they hang or eat memory)."""
-    try:
-        e = float(exp)
-    except (TypeError, ValueError):
-        return
-    if abs(e) > MAX_POW_EXPONENT:
-        shown = str(exp) if len(str(exp)) <= 40 else f"{str(exp)[:20]}… ({len(str(exp))} digits)"
-        raise ItemError(f"exponent {shown} is larger than {MAX_POW_EXPONENT}",
-                        "use a smaller exponent")
-    try:
-        bf = abs(float(base))
-    except OverflowError:
-        bf = math.inf
-    except (TypeError, ValueError):
-        return
-    if math.isinf(bf) and abs(e) > 1:
-        raise ItemError(f"a number with more than 308 digits raised to the power {exp}",
-                        "use smaller numbers")
-    if bf > 1 and abs(e) * math.log10(bf) > 400:
-        raise ItemError(f"{base}**{exp} has more than 400 digits", "use smaller numbers")
-
-
-def require_size(n: Any, cap: int, what: str) -> int:
-    try:
-        k = int(n)
-    except (TypeError, ValueError) as e:
-        raise ItemError(f"{what} must be an integer, got {n}") from e
-    if abs(k) > cap:
-        raise ItemError(f"{what} {k} is larger than the limit {cap}", "use a smaller value")
-    return k

@@ -178,7 +178,7 @@ def _check_names(ctx: _Ctx, pos: tuple[int, int], ex: E.Expr, known: set[str], w
     for fn in sorted(ex.calls):
         if fn not in functions:
             ctx.at(pos, f"unknown function '{fn}' in {what}",
-                   E.suggest(fn, sorted(functions)) or "see the function list in the README")
+                   E.function_hint(fn, functions))
             ok = False
     return ok
 

@@ -187,6 +187,15 @@ class Draw:
 
 
 @dataclass(frozen=True)
+class Sampled:
+    """An accepted draw and every value derived from it: derived once, while sampling (constraints
+    and the mistake check read them), and only labelled by `solve`."""
+
+    draw: Draw
+    values: tuple[tuple[str, Any], ...]  # symbols, params and derived values, in order
+
+
+@dataclass(frozen=True)
 class Solved:
     problem: Problem
     draw: Draw

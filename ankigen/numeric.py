@@ -1,9 +1,7 @@
 """The numeric (numpy) backend: checks compute answers here, independently of sympy.
 
-Besides numpy's linear algebra it offers numerical calculus as special forms
-that bind a variable: quad (Gauss-Legendre quadrature), fdiff (central finite
-differences), fgrad/fhess/fjac, nsum (enumeration), argmin/argmax (grid search
-plus golden-section refinement) and froot (bisection).
+Besides numpy's linear algebra it offers numerical calculus as special forms that bind
+a variable (ankigen/numeric_forms.py).
 """
 
 from __future__ import annotations
@@ -15,30 +13,22 @@ from typing import Any
 
 import numpy as np
 
-from ankigen.expr import (
+from ankigen.caps import (
     MAX_FACTORIAL,
     MAX_MATRIX,
     MAX_RANGE,
-    Backend,
-    Bound,
-    Evaluator,
-    ItemError,
+    MAX_WORK,
     check_int_power,
+    check_shape,
     require_size,
+    shape_of,
 )
+from ankigen.errors import ItemError
+from ankigen.expr import Backend, Bound, Evaluator
+from ankigen.numeric_forms import BINDING_FORMS, FORMS, bound_names
 
-RNG_KEY = "__rng__"
-
-
-MAX_ELEMENTS = 1_000_000  # entries of one array (8 MB of floats): checked before allocating
-MAX_WORK = 100_000_000  # multiply-adds of one convolution or matrix product
-
-
-def _size(shape: tuple[int, ...], what: str = "array") -> tuple[int, ...]:
-    if math.prod(shape) > MAX_ELEMENTS:
-        raise ItemError(f"{what} of shape {'x'.join(map(str, shape))} has more than {MAX_ELEMENTS} "
-                        "entries", "use smaller sizes")
-    return shape
+__all__ = ["BINDING_FORMS", "CONSTANTS", "FUNCTIONS", "NumericBackend", "SymbolicFunction", "bound_names",
+           "numeric_evaluator", "to_numeric"]
 
 
 def _arr(x: Any) -> np.ndarray:
@@ -46,26 +36,26 @@ def _arr(x: Any) -> np.ndarray:
     a = a.astype(complex if np.iscomplexobj(a) else float)
     if a.ndim > 2:
         raise ItemError("arrays are limited to 2 dimensions")
-    _size(a.shape)
+    check_shape(a.shape)
     return a
 
 
 def _outer(u: Any, v: Any) -> np.ndarray:
     a, b = _arr(u), _arr(v)
-    _size((a.size, b.size), "outer product")
+    check_shape((a.size, b.size), "outer product")
     return np.outer(a, b)
 
 
 def _diag(v: Any) -> np.ndarray:
     a = _arr(v)
     if a.ndim == 1:
-        _size((a.size, a.size), "diagonal matrix")
+        check_shape((a.size, a.size), "diagonal matrix")
     return np.diag(a)
 
 
 def _cov(X: Any) -> np.ndarray:
     a = _arr(X)
-    _size((a.shape[-1], a.shape[-1]), "covariance matrix")
+    check_shape((a.shape[-1], a.shape[-1]), "covariance matrix")
     return np.atleast_2d(np.cov(a, rowvar=False, bias=True))
 
 
@@ -78,7 +68,7 @@ def _convolve(a: Any, b: Any, mode: str = "full") -> np.ndarray:
 
 def _roots(c: Any) -> np.ndarray:
     a = _arr(c)
-    _size((a.size, a.size), "companion matrix")
+    check_shape((a.size, a.size), "companion matrix")
     return np.sort_complex(np.roots(a))
 
 
@@ -88,7 +78,7 @@ def _broadcast(*args: Any) -> tuple[int, ...]:
         shape = np.broadcast_shapes(*(np.shape(a) for a in args))
     except ValueError as e:
         raise ItemError(f"shapes do not match: {', '.join(str(np.shape(a)) for a in args)}") from e
-    return _size(shape)
+    return check_shape(shape)
 
 
 def _elementwise_of(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -106,7 +96,7 @@ def check_operands(op: ast.AST, left: Any, right: Any) -> None:
     if isinstance(op, ast.MatMult):
         a, b = np.shape(left), np.shape(right)
         if len(a) == 2 and len(b) == 2:
-            _size((a[0], b[1]), "matrix product")
+            check_shape((a[0], b[1]), "matrix product")
             if a[0] * a[1] * b[1] > MAX_WORK:
                 raise ItemError("a matrix product is too much work", "use smaller matrices")
         return
@@ -125,11 +115,6 @@ def _qr(A: Any) -> tuple[np.ndarray, np.ndarray]:
     Q, R = np.linalg.qr(_arr(A))
     s = np.where(np.diag(R) < 0, -1.0, 1.0)
     return Q * s, R * s[:, None]
-
-
-def _shape(args: tuple[Any, ...]) -> tuple[int, ...]:
-    shape = tuple(require_size(a, MAX_ELEMENTS, "array size") for a in args)
-    return _size(shape)
 
 
 def _factorial(n: Any) -> float:
@@ -169,7 +154,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "outer": _outer, "cross": lambda u, v: np.cross(_arr(u), _arr(v)),
     "matpow": lambda A, k: np.linalg.matrix_power(_arr(A), require_size(k, 1000, "matrix power")),
     "eye": lambda n: np.eye(require_size(n, MAX_MATRIX, "matrix size")),
-    "zeros": lambda *s: np.zeros(_shape(s)), "ones": lambda *s: np.ones(_shape(s)),
+    "zeros": lambda *s: np.zeros(shape_of(s)), "ones": lambda *s: np.ones(shape_of(s)),
     "diag": _diag,
     "sum": lambda x: np.sum(_arr(x)), "prod": lambda x: np.prod(_arr(x)),
     "mean": lambda x: float(np.mean(_arr(x))), "var": lambda x: float(np.var(_arr(x))),
@@ -199,32 +184,13 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 
 CONSTANTS: dict[str, Any] = {"pi": math.pi, "e": math.e, "E": math.e, "inf": math.inf, "oo": math.inf}
 
-_SPECIAL = frozenset({
-    "quad", "fdiff", "fgrad", "fhess", "fjac", "nsum", "argmin", "argmax", "froot",
-    "randn", "rand", "randint", "randprob", "randspd", "randsym", "simulate_mean",
-})
-
-
-def _bound_name(node: ast.expr, fname: str) -> str:
-    if not isinstance(node, ast.Name):
-        raise ItemError(f"{fname}(...) needs a variable name as its second argument")
-    return node.id
-
-
-def _names(node: ast.expr, fname: str) -> list[str]:
-    if isinstance(node, ast.List | ast.Tuple):
-        return [_bound_name(e, fname) for e in node.elts]
-    return [_bound_name(node, fname)]
-
-
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(64)
-
-
 class NumericBackend(Backend):
-    name = "numeric"
     functions = FUNCTIONS
     constants = CONSTANTS
-    special = _SPECIAL
+    special = FORMS
+
+    def __init__(self, rng: np.random.Generator | None = None):
+        self.rng = rng  # the random forms draw from it (concept checks); None elsewhere
 
     def number(self, value: int | float) -> Any:
         return value
@@ -244,250 +210,14 @@ class NumericBackend(Backend):
               ast.Gt: np.greater, ast.GtE: np.greater_equal}[type(op)]
         return bool(np.all(fn(a, b)))
 
-    def call_special(self, name: str, args: list[ast.expr], ev: Evaluator) -> Any:
-        def val(node: ast.expr) -> Any:
-            return ev._ev(node)
-
-        if name in {"randn", "rand", "randint", "randprob", "randspd", "randsym"}:
-            rng = ev.namespace.get(RNG_KEY)
-            if rng is None:
-                raise ItemError(f"{name}(...) is only available in concept checks")
-            vals = [val(a) for a in args]
-            if name == "randn":
-                return rng.standard_normal(_shape(tuple(vals))) if vals else float(rng.standard_normal())
-            if name == "rand":
-                return rng.random(_shape(tuple(vals))) if vals else float(rng.random())
-            if name == "randint":
-                lo, hi, *shape = vals
-                if shape:
-                    return rng.integers(int(lo), int(hi) + 1, _shape(tuple(shape))).astype(float)
-                return int(rng.integers(int(lo), int(hi) + 1))
-            n = require_size(vals[0], MAX_MATRIX * 100, "size")
-            if name == "randprob":
-                p = rng.random(n) + 0.05
-                return p / p.sum()
-            M = rng.standard_normal((n, n))
-            if name == "randsym":
-                return (M + M.T) / 2
-            return M @ M.T + n * np.eye(n)
-        if name == "quad":
-            if len(args) != 4:
-                raise ItemError("quad(f, x, a, b) takes 4 arguments")
-            x = _bound_name(args[1], name)
-            a, b = float(val(args[2])), float(val(args[3]))
-            total = 0.0
-            edges = np.linspace(a, b, 17)
-            for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-                pts = (hi - lo) / 2 * _GL_X + (hi + lo) / 2
-                ys = np.broadcast_to(ev.with_bindings({x: pts})._ev(args[0]), pts.shape)
-                total += float(np.sum(_GL_W * ys) * (hi - lo) / 2)
-            return total
-        if name == "fdiff":
-            if len(args) not in (3, 4):
-                raise ItemError("fdiff(f, x, x0) or fdiff(f, x, x0, n) takes 3 or 4 arguments")
-            x = _bound_name(args[1], name)
-            x0 = float(val(args[2]))
-            n = int(val(args[3])) if len(args) == 4 else 1
-
-            def fx(t: float) -> float:
-                return float(ev.with_bindings({x: t})._ev(args[0]))
-
-            if n == 1:
-                h = 1e-5 * max(1.0, abs(x0))
-                return (-fx(x0 + 2 * h) + 8 * fx(x0 + h) - 8 * fx(x0 - h) + fx(x0 - 2 * h)) / (12 * h)
-            if n == 2:
-                h = 1e-3 * max(1.0, abs(x0))
-                return (-fx(x0 + 2 * h) + 16 * fx(x0 + h) - 30 * fx(x0) + 16 * fx(x0 - h) - fx(x0 - 2 * h)) / (12 * h * h)
-            raise ItemError("fdiff supports derivative orders 1 and 2")
-        if name in {"fgrad", "fhess", "fjac"}:
-            if len(args) != 3:
-                raise ItemError(f"{name}(f, [x, y], [x0, y0]) takes 3 arguments")
-            xs = _names(args[1], name)
-            pt = np.asarray(val(args[2]), dtype=float).ravel()
-            if len(pt) != len(xs):
-                raise ItemError(f"{name}: {len(xs)} variables but a point with {len(pt)} coordinates")
-
-            def F(p: np.ndarray, node: ast.expr = args[0]) -> Any:
-                return np.asarray(ev.with_bindings(dict(zip(xs, (float(t) for t in p), strict=True)))._ev(node), dtype=float)
-
-            h = 1e-5
-            n = len(xs)
-            if name == "fgrad":
-                grad = np.zeros(n)
-                for i in range(n):
-                    e = np.zeros(n)
-                    e[i] = h
-                    grad[i] = float((F(pt + e) - F(pt - e)) / (2 * h))
-                return grad
-            if name == "fjac":
-                cols = []
-                for i in range(n):
-                    e = np.zeros(n)
-                    e[i] = h
-                    cols.append((F(pt + e) - F(pt - e)).ravel() / (2 * h))
-                return np.stack(cols, axis=1)
-            H = np.zeros((n, n))
-            h2 = 1e-3
-            for i in range(n):
-                for j in range(n):
-                    ei, ej = np.zeros(n), np.zeros(n)
-                    ei[i], ej[j] = h2, h2
-                    H[i, j] = float((F(pt + ei + ej) - F(pt + ei - ej) - F(pt - ei + ej) + F(pt - ei - ej)) / (4 * h2 * h2))
-            return H
-        if name == "nsum":
-            if len(args) != 4:
-                raise ItemError("nsum(f, k, a, b) takes 4 arguments (b inclusive)")
-            k = _bound_name(args[1], name)
-            lo, hi = int(val(args[2])), int(val(args[3]))
-            if hi - lo > MAX_RANGE:
-                raise ItemError(f"nsum range is longer than {MAX_RANGE}")
-            if _elementwise(args[0], k, ev):  # all terms at once
-                ks = np.arange(lo, hi + 1, dtype=float)
-                terms = _on_array(ev, args[0], k, ks)
-                if terms is not None and np.all(np.isfinite(terms)):
-                    return float(np.sum(terms))
-                # not finite somewhere: term by term below, which reports the failing term
-            return float(sum(float(np.sum(ev.with_bindings({k: i})._ev(args[0]))) for i in range(lo, hi + 1)))
-        if name in {"argmin", "argmax"}:
-            if len(args) != 4:
-                raise ItemError(f"{name}(f, x, a, b) takes 4 arguments")
-            x = _bound_name(args[1], name)
-            a, b = float(val(args[2])), float(val(args[3]))
-            sign = 1.0 if name == "argmin" else -1.0
-
-            def g(t: float) -> float:
-                return sign * float(ev.with_bindings({x: t})._ev(args[0]))
-
-            grid = np.linspace(a, b, 4001)
-            values = _on_array(ev, args[0], x, grid) if _elementwise(args[0], x, ev) else None
-            if values is None:
-                values = np.array([g(t) for t in grid])
-            else:
-                values = np.where(np.isnan(values), np.inf, sign * values)
-            i = int(np.argmin(values))
-            lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
-            phi = (math.sqrt(5) - 1) / 2  # golden section: one new evaluation per step
-            c, d = hi - phi * (hi - lo), lo + phi * (hi - lo)
-            gc, gd = g(c), g(d)
-            for _ in range(80):
-                if gc < gd:
-                    hi, d, gd = d, c, gc
-                    c = hi - phi * (hi - lo)
-                    gc = g(c)
-                else:
-                    lo, c, gc = c, d, gd
-                    d = lo + phi * (hi - lo)
-                    gd = g(d)
-            return (lo + hi) / 2
-        if name == "froot":
-            if len(args) != 4:
-                raise ItemError("froot(f, x, a, b) takes 4 arguments")
-            x = _bound_name(args[1], name)
-            a, b = float(val(args[2])), float(val(args[3]))
-
-            def r(t: float) -> float:
-                return float(ev.with_bindings({x: t})._ev(args[0]))
-
-            fa, fb = r(a), r(b)
-            if fa * fb > 0:
-                raise ItemError(f"froot: f has the same sign at {a} and {b}")
-            for _ in range(64):  # 2**-64 of the bracket: below double precision
-                m = (a + b) / 2
-                fm = r(m)
-                if fa * fm <= 0:
-                    b, fb = m, fm
-                else:
-                    a, fa = m, fm
-            return (a + b) / 2
-        if name == "simulate_mean":
-            raise ItemError("simulate_mean is reserved")
-        raise ItemError(f"unknown function '{name}'")
-
-
-_ELEMENTWISE = frozenset({
-    "log", "log2", "log10", "exp", "sqrt", "abs", "sign", "sin", "cos", "tan", "atan", "arctan",
-    "asin", "acos", "tanh", "sinh", "cosh", "floor", "ceil", "clip", "maximum", "minimum",
-    "sigmoid", "relu", "real",
-})
-
-
-def _on_array(ev: Evaluator, node: ast.expr, var: str, points: np.ndarray) -> np.ndarray | None:
-    """node at every point at once, or None where that does not give one value per point."""
-    try:
-        with np.errstate(all="ignore"):
-            values = np.asarray(ev.with_bindings({var: points})._ev(node), dtype=float)
-    except (ItemError, ValueError, TypeError, IndexError, ArithmeticError):
-        return None
-    return values if values.shape == points.shape else None
-
-
-def _elementwise(node: ast.expr, var: str, ev: Evaluator) -> bool:
-    """Whether node, evaluated with an array for var, gives the array of its scalar values.
-
-    Only arithmetic and elementwise functions of var qualify (parts that do not involve var
-    may be anything with a scalar value): a comparison or an if/else would decide once for
-    the whole array, and sum() or a vector would mix the terms.
-    """
-    from ankigen.expr import Bound
-
-    probe = ev.with_bindings({var: 0.5})
-
-    def scalar(sub: ast.expr) -> bool:
-        try:
-            with np.errstate(all="ignore"):
-                value = probe._ev(sub)
-        except Exception:  # noqa: BLE001 - undecidable here: the caller goes term by term
-            return False
-        return isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)
-
-    def ok(sub: ast.expr) -> bool:
-        varying = {n.id for n in ast.walk(sub) if isinstance(n, ast.Name)
-                   and (n.id == var or isinstance(ev.namespace.get(n.id), Bound))}
-        if not varying:
-            return scalar(sub)
-        if isinstance(sub, ast.Name):
-            return sub.id == var or scalar(sub)
-        if isinstance(sub, ast.BinOp):
-            return ok(sub.left) and ok(sub.right)
-        if isinstance(sub, ast.UnaryOp):
-            return isinstance(sub.op, ast.USub | ast.UAdd) and ok(sub.operand)
-        if isinstance(sub, ast.Call):
-            return (isinstance(sub.func, ast.Name) and sub.func.id in _ELEMENTWISE
-                    and all(ok(a) for a in sub.args))
-        return False
-
-    return ok(node)
-
-
-_BINDS_ONE = {"quad", "fdiff", "nsum", "argmin", "argmax", "froot"}
-_BINDS_MANY = {"fgrad", "fhess", "fjac"}
-BINDING_FORMS = frozenset(_BINDS_ONE | _BINDS_MANY)
-
-
-def bound_names(tree: ast.AST) -> set[str]:
-    """Variables that calculus forms bind, like x in quad(f, x, 0, 1): they need no definition."""
-    out: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) > 1:
-            arg = node.args[1]
-            if node.func.id in _BINDS_ONE and isinstance(arg, ast.Name):
-                out.add(arg.id)
-            elif node.func.id in _BINDS_MANY:
-                elts = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
-                out.update(e.id for e in elts if isinstance(e, ast.Name))
-    return out
-
 
 def numeric_evaluator(namespace: dict[str, Any], rng: np.random.Generator | None = None) -> Evaluator:
-    ns = dict(namespace)
-    if rng is not None:
-        ns[RNG_KEY] = rng
-    return Evaluator(NumericBackend(), ns)
+    return Evaluator(NumericBackend(rng), namespace)
 
 
 def to_numeric(value: Any) -> Any:
     """Convert an exact (sympy) value to floats/arrays for the numeric backend."""
-    import sympy as sp
+    import sympy as sp  # noqa: PLC0415 - heavy; checks of concepts need only numpy
 
     if isinstance(value, sp.MatrixBase):
         entries = np.array([complex(x) for x in value.evalf(20)], dtype=complex).reshape(value.shape)
@@ -522,7 +252,7 @@ class SymbolicFunction(Bound):
     @property
     def source(self) -> str:
         """The exact expression as text (sympy srepr): identifies the function, e.g. for caching."""
-        import sympy as sp
+        import sympy as sp  # noqa: PLC0415 - heavy; checks of concepts need only numpy
 
         return sp.srepr(self.expr) if self.expr is not None else ""
 

@@ -70,7 +70,7 @@ def concept_note(library: Library, topic: Topic, concept: Concept, root: str, se
 
     deck = decks.deck_name(library, root, topic)
     note = render.render_concept(concept, deck, seed, project.templates)
-    check_fields(note.fields, where_of(concept), seed, 0, latex=False)
+    check_fields(note.fields, concept, seed, 0, latex=False)
     media = draw.figure(concept, {}, Variant(concept.id, seed, 0), store=figures, drawing=drawing)
     return draw.attach(note, concept.figure, media), media
 
@@ -125,7 +125,7 @@ def variant_note(library: Library, topic: Topic, problem: Problem, root: str, se
     except ItemError as e:
         raise UserError([Issue(f"{e.message} (seed {seed}, slot {slot})", hint=e.hint,
                                **where)]) from e  # type: ignore[arg-type]
-    check_fields(note.fields, where, seed, slot)
+    check_fields(note.fields, problem, seed, slot)
     media = draw.figure(problem, solved.namespace(), Variant(problem.id, seed, slot), store=figures,
                         drawing=drawing)
     return draw.attach(note, problem.figure, media), media, verified.spec
@@ -141,14 +141,12 @@ def solve_and_verify(problem: Problem, seed: int, slot: int) -> Verified:
     where = where_of(problem)
 
     from ankigen import identity
-    from ankigen.model import Draw
     from ankigen.variants import variant_spec
 
     point_seed = identity.variant_seed(seed, problem.id, slot) % (1 << 31)
 
     def accept(values: dict[str, object]) -> bool:
-        trial = solve(problem, Draw(problem.id, seed, slot, tuple(values.items()), 0))
-        return variant_spec(problem, trial.namespace(), point_seed)[1] == 0
+        return variant_spec(problem, values, point_seed)[1] == 0
 
     with item_limit(problem, seed, slot):
         solved = solve(problem, sample(problem, seed, slot, accept if problem.mistakes else None))

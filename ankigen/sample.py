@@ -4,7 +4,9 @@ Each variant gets its own random stream from SHA-256 of (seed, item id, slot),
 so adding or reordering problems never changes another problem's numbers.
 Constraints are declared; draws are rejected and retried up to a cap, and when the first
 few hundred draws are slow and none is accepted, sampling stops early with an error naming
-the constraint that failed most.
+the constraint that failed most. The accepted draw carries its derived values (`Sampled`),
+computed once: constraints on derived values and the mistake check read them, and solve
+does not derive again.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import sympy as sp
+
 from ankigen import identity
-from ankigen.errors import Issue, ItemError, UserError
-from ankigen.model import Draw, Problem
+from ankigen.errors import ItemError, UserError, Variant
+from ankigen.exact import exact_evaluator, make_symbols
+from ankigen.model import Draw, Problem, Sampled
+from ankigen.solve import derive
 
 MAX_ATTEMPTS = 2000
 # No accepted draw among the first EARLY_DRAWS, and they took EARLY_SECONDS or more (each draw
@@ -25,117 +31,100 @@ MAX_ATTEMPTS = 2000
 EARLY_DRAWS = 300
 EARLY_SECONDS = 1.0
 
-
-def _draw_once(problem: Problem, rng: random.Random, evaluator_ns: dict[str, Any]) -> dict[str, Any]:
-    from ankigen.exact import exact_evaluator
-
-    values: dict[str, Any] = {}
-    for p in problem.params:
-        if p.kind == "int":
-            import sympy as sp
-
-            values[p.name] = sp.Integer(rng.randint(p.lo, p.hi))
-        else:
-            choice = p.choices[rng.randrange(len(p.choices))]
-            values[p.name] = exact_evaluator({**evaluator_ns, **values}).eval(choice)
-    return values
-
-
 COLLISION = "a mistake's value equals the answer"
 
 
+def draw_params(problem: Problem, rng: random.Random, symbols: dict[str, Any]) -> dict[str, Any]:
+    """One raw draw of the parameters (choices may use the symbols and earlier parameters)."""
+    values: dict[str, Any] = {}
+    for p in problem.params:
+        if p.kind == "int":
+            values[p.name] = sp.Integer(rng.randint(p.lo, p.hi))
+        else:
+            choice = p.choices[rng.randrange(len(p.choices))]
+            values[p.name] = exact_evaluator({**symbols, **values}).eval(choice)
+    return values
+
+
+def constraints_need_derived(problem: Problem) -> bool:
+    derived = {name for name, _, _ in problem.derived}
+    return any(ex.names & derived for ex, _ in problem.constraints)
+
+
 def sample(problem: Problem, seed: int, slot: int,
-           accept: Callable[[dict[str, Any]], bool] | None = None) -> Draw:
+           accept: Callable[[dict[str, Any]], bool] | None = None) -> Sampled:
     """Draw parameters satisfying every constraint, or raise a UserError naming the culprit.
 
-    `accept` (given the parameters) may reject a draw that passed the constraints, e.g. one
-    where a declared mistake coincides with the answer; it is redrawn like a failed constraint.
+    `accept` (given every value of the draw, derived ones included) may reject a draw that
+    passed the constraints, e.g. one where a declared mistake coincides with the answer; it is
+    redrawn like a failed constraint.
     """
-    from ankigen.exact import exact_evaluator, make_symbols
-
+    variant = Variant(problem.id, seed, slot)
     rng = random.Random(identity.variant_seed(seed, problem.id, slot))
     symbols = make_symbols(list(problem.symbols))
     rejected: dict[str, int] = {}
-    derived_needed = _constraint_needs_derived(problem)
     start = time.monotonic()
     tried = MAX_ATTEMPTS
     for attempt in range(1, MAX_ATTEMPTS + 1):
         if attempt == EARLY_DRAWS + 1 and time.monotonic() - start >= EARLY_SECONDS:
             tried = EARLY_DRAWS
             break
-        try:
-            values = _draw_once(problem, rng, symbols)
-            ns: dict[str, Any] = {**symbols, **values}
-            if derived_needed:
-                from ankigen.solve import derive
-
-                ns = derive(problem, ns, stop_on_error=False)
-            failed = None
-            for ex, loc in problem.constraints:
-                ev = exact_evaluator(ns)
-                try:
-                    holds = ev.backend.truth(ev.eval(ex))
-                except ItemError as e:
-                    if derived_needed and ex.names & {n for n, _, _ in problem.derived}:
-                        holds = False
-                    else:
-                        raise UserError([Issue(f"constraint '{ex.text}': {e.message}", path=loc.path,
-                                               line=loc.line, column=loc.column,
-                                               item=f"problem '{problem.id}'", hint=e.hint)]) from e
-                if not holds:
-                    failed = ex.text
-                    break
-        except ItemError as e:
-            if derived_needed:
-                failed = f"(evaluation failed: {e.message})"
-            else:
-                raise _located(problem, e) from e
-        if failed is None and accept is not None and not accept(values):
+        values, ns, failed = _attempt(problem, rng, symbols, variant)
+        if failed is None and accept is not None and not accept(ns):
             failed = COLLISION
         if failed is None:
-            return Draw(problem.id, seed, slot, tuple(values.items()), attempt,
-                        rejected.get(COLLISION, 0))
+            draw = Draw(problem.id, seed, slot, tuple(values.items()), attempt, rejected.get(COLLISION, 0))
+            return Sampled(draw, tuple(ns.items()))
         rejected[failed] = rejected.get(failed, 0) + 1
+    raise _unsatisfied(problem, rejected, tried, variant)
+
+
+def _attempt(problem: Problem, rng: random.Random, symbols: dict[str, Any],
+             variant: Variant) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+    """One draw: its parameters, every value (derived ones once the constraints hold), and the
+    constraint that failed (None if all hold).
+
+    When a constraint reads a derived value, everything is derived first and a value that
+    cannot be computed rejects the draw; otherwise that is an error of the source.
+    """
+    needs_derived = constraints_need_derived(problem)
+    try:
+        values = draw_params(problem, rng, symbols)
+        ns: dict[str, Any] = {**symbols, **values}
+        if needs_derived:
+            ns = derive(problem, ns, stop_on_error=False)
+        failed = _failed_constraint(problem, ns, needs_derived)
+    except ItemError as e:
+        if not needs_derived:
+            raise problem.loc.error(e.message, item=f"problem '{problem.id}'", hint=e.hint) from e
+        return {}, {}, f"(evaluation failed: {e.message})"
+    if failed is None and not needs_derived:
+        ns = derive(problem, ns, variant=variant)
+    return values, ns, failed
+
+
+def _failed_constraint(problem: Problem, ns: dict[str, Any], needs_derived: bool) -> str | None:
+    """The first constraint that does not hold, or None."""
+    derived = {n for n, _, _ in problem.derived}
+    for ex, loc in problem.constraints:
+        try:
+            holds = exact_evaluator(ns).holds(ex)
+        except ItemError as e:
+            if not (needs_derived and ex.names & derived):
+                raise loc.error(f"constraint '{ex.text}': {e.message}", item=f"problem '{problem.id}'",
+                                hint=e.hint) from e
+            holds = False
+        if not holds:
+            return ex.text
+    return None
+
+
+def _unsatisfied(problem: Problem, rejected: dict[str, int], tried: int, variant: Variant) -> UserError:
     worst = max(rejected, key=lambda k: rejected[k])
     loc = next((c_loc for c, c_loc in problem.constraints if c.text == worst), problem.loc)
-    raise UserError([Issue(
+    return loc.error(
         f"no parameters satisfied constraint '{worst}' in {tried} draws "
-        f"(seed {seed}, slot {slot}; acceptance rate 0.0%)",
-        path=loc.path, line=loc.line, column=loc.column, item=f"problem '{problem.id}'",
+        f"({variant.label}; acceptance rate 0.0%)",
+        item=f"problem '{problem.id}'",
         hint="widen the parameter ranges or relax the constraint" if worst != COLLISION
-        else "add a constraint that keeps the mistake's value away from the answer")])
-
-
-def _constraint_needs_derived(problem: Problem) -> bool:
-    derived = {name for name, _, _ in problem.derived}
-    return any(ex.names & derived for ex, _ in problem.constraints)
-
-
-def _located(problem: Problem, e: ItemError) -> UserError:
-    return UserError([Issue(e.message, path=problem.loc.path, line=problem.loc.line,
-                            column=problem.loc.column, item=f"problem '{problem.id}'", hint=e.hint)])
-
-
-def acceptance_rate(problem: Problem, seed: int, tries: int = 200) -> float:
-    """Fraction of raw draws that pass every constraint (for `ankigen check`)."""
-    from ankigen.exact import exact_evaluator, make_symbols
-
-    if not problem.constraints:
-        return 1.0
-    rng = random.Random(identity.variant_seed(seed, problem.id, -1))
-    symbols = make_symbols(list(problem.symbols))
-    ok = 0
-    for _ in range(tries):
-        try:
-            values = _draw_once(problem, rng, symbols)
-            ns: dict[str, Any] = {**symbols, **values}
-            if _constraint_needs_derived(problem):
-                from ankigen.solve import derive
-
-                ns = derive(problem, ns, stop_on_error=False)
-            ev = exact_evaluator(ns)
-            if all(ev.backend.truth(ev.eval(c)) for c, _ in problem.constraints):
-                ok += 1
-        except ItemError:
-            pass
-    return ok / tries
+        else "add a constraint that keeps the mistake's value away from the answer")

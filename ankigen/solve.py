@@ -1,16 +1,21 @@
-"""Solve stage: compute every derived value exactly with sympy, in declaration order."""
+"""Solve stage: compute every derived value exactly with sympy, in declaration order.
+
+Sampling derives (constraints and the mistake check need the values), so `solve` only labels
+the accepted draw as solved.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ankigen.errors import Issue, ItemError, UserError
-from ankigen.model import Draw, Problem, Solved
+import sympy as sp
+
+from ankigen.errors import ItemError, Variant
+from ankigen.exact import exact_evaluator
+from ankigen.model import Problem, Sampled, Solved
 
 
 def _undefined(value: Any) -> bool:
-    import sympy as sp
-
     if isinstance(value, list):
         return any(_undefined(v) for v in value)
     if isinstance(value, sp.MatrixBase):
@@ -20,10 +25,12 @@ def _undefined(value: Any) -> bool:
     return False
 
 
-def derive(problem: Problem, namespace: dict[str, Any], *, stop_on_error: bool = True) -> dict[str, Any]:
-    """Evaluate derived values on top of `namespace`; missing ones are skipped if not stopping."""
-    from ankigen.exact import exact_evaluator
+def derive(problem: Problem, namespace: dict[str, Any], *, stop_on_error: bool = True,
+           variant: Variant | None = None) -> dict[str, Any]:
+    """Evaluate derived values on top of `namespace`.
 
+    A value that fails raises ItemError if not stopping (the caller rejects the draw), else a
+    UserError located at the value, labelled with the variant."""
     ns = dict(namespace)
     for name, ex, loc in problem.derived:
         try:
@@ -36,19 +43,9 @@ def derive(problem: Problem, namespace: dict[str, Any], *, stop_on_error: bool =
         except ItemError as e:
             if not stop_on_error:
                 raise
-            raise UserError([Issue(e.message, path=loc.path, line=loc.line, column=loc.column,
-                                   item=f"problem '{problem.id}'", hint=e.hint)]) from e
+            raise loc.error(e.message, item=f"problem '{problem.id}'", hint=e.hint, variant=variant) from e
     return ns
 
 
-def solve(problem: Problem, draw: Draw) -> Solved:
-    from ankigen.exact import make_symbols
-
-    ns: dict[str, Any] = {**make_symbols(list(problem.symbols)), **dict(draw.params)}
-    try:
-        full = derive(problem, ns)
-    except UserError as e:
-        issues = [Issue(i.message + f" (seed {draw.seed}, slot {draw.slot})", path=i.path,
-                        line=i.line, column=i.column, item=i.item, hint=i.hint) for i in e.issues]
-        raise UserError(issues) from e
-    return Solved(problem, draw, tuple(full.items()))
+def solve(problem: Problem, sampled: Sampled) -> Solved:
+    return Solved(problem, sampled.draw, sampled.values)

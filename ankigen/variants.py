@@ -11,7 +11,11 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from typing import Any
 
-from ankigen.errors import Issue, UserError
+import sympy as sp
+
+from ankigen.answers import SpecError, collisions, overrides_for_form, spec_for
+from ankigen.errors import ItemError
+from ankigen.exact import exact_evaluator
 from ankigen.model import Problem
 
 # the note's variant fields and the class of their part in a Variants div
@@ -19,16 +23,8 @@ PARTS = (("Question", "v-question"), ("QuestionFigure", "v-question-figure"), ("
          ("Solution", "v-solution"), ("AnswerFigure", "v-answer-figure"), ("Source", "v-source"))
 
 
-def _where(problem: Problem, loc: Any = None) -> dict[str, Any]:
-    loc = loc or problem.loc
-    return {"path": loc.path, "line": loc.line, "column": loc.column, "item": f"problem '{problem.id}'"}
-
-
 def _mistakes(problem: Problem, ns: dict[str, Any], box: str) -> list[tuple[Any, str]]:
     """Each declared mistake for this box, evaluated exactly over the solved namespace."""
-    from ankigen.errors import ItemError
-    from ankigen.exact import exact_evaluator
-
     out = []
     for m in problem.mistakes:
         if m.answer != box:
@@ -36,15 +32,13 @@ def _mistakes(problem: Problem, ns: dict[str, Any], box: str) -> list[tuple[Any,
         try:
             out.append((exact_evaluator(ns).eval(m.value), m.message))
         except ItemError as e:
-            raise UserError([Issue(f"mistake value '{m.value.text}': {e.message}", hint=e.hint,
-                                   **_where(problem, m.loc))]) from e
+            raise m.loc.error(f"mistake value '{m.value.text}': {e.message}", item=f"problem '{problem.id}'",
+                              hint=e.hint) from e
     return out
 
 
 def variant_spec(problem: Problem, ns: dict[str, Any], point_seed: int) -> tuple[dict[str, Any], int]:
     """The checker spec of one variant, and how many mistakes coincide with the correct answer."""
-    from ankigen.answers import SpecError, collisions, overrides_for_form, spec_for
-
     boxes = []
     hits = 0
     form = overrides_for_form(problem.form)
@@ -59,9 +53,8 @@ def variant_spec(problem: Problem, ns: dict[str, Any], point_seed: int) -> tuple
                              mistakes=_mistakes(problem, ns, box.name), seed=point_seed,
                              **{**form, **tol})
         except (SpecError, ValueError, OverflowError) as e:
-            raise UserError([Issue(f"answer box '{box.name}': {e}",
-                                   hint="declare its kind under answers:, or fix the mistake values",
-                                   **_where(problem))]) from e
+            raise problem.loc.error(f"answer box '{box.name}': {e}", item=f"problem '{problem.id}'",
+                                    hint="declare its kind under answers:, or fix the mistake values") from e
         hits += len(collisions(entry))
         boxes.append(entry)
     return {"answers": boxes}, hits
@@ -69,8 +62,6 @@ def variant_spec(problem: Problem, ns: dict[str, Any], point_seed: int) -> tuple
 
 def _nonreal(value: Any) -> bool:
     """True if the value (or an entry of it) has a nonzero imaginary part."""
-    import sympy as sp
-
     entries = list(value) if isinstance(value, list | tuple | sp.MatrixBase) else [value]
     for v in entries:
         if isinstance(v, list | tuple | sp.MatrixBase):

@@ -77,18 +77,18 @@ def rejection_shares(problem: Problem, seed: int, tries: int = REJECTION_TRIES) 
     """Acceptance of raw draws, and the share each constraint rejects (judged independently)."""
     from ankigen import identity
     from ankigen.exact import exact_evaluator, make_symbols
-    from ankigen.sample import _constraint_needs_derived, _draw_once
+    from ankigen.sample import constraints_need_derived, draw_params
 
     if not problem.constraints:
         return 1.0, ()
     rng = random.Random(identity.variant_seed(seed, problem.id, -1))
     symbols = make_symbols(list(problem.symbols))
-    needs_derived = _constraint_needs_derived(problem)
+    needs_derived = constraints_need_derived(problem)
     rejected = [0] * len(problem.constraints)
     accepted = 0
     for _ in range(tries):
         try:
-            ns: dict[str, Any] = {**symbols, **_draw_once(problem, rng, symbols)}
+            ns: dict[str, Any] = {**symbols, **draw_params(problem, rng, symbols)}
             if needs_derived:
                 from ankigen.solve import derive
 

@@ -9,12 +9,17 @@ contains that value's LaTeX, and the value agrees with the numeric result.
 from __future__ import annotations
 
 import re
+from html import unescape
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
-from ankigen.errors import Issue, ItemError, UserError
+from ankigen import identity
+from ankigen.errors import ItemError, UserError, Variant
 from ankigen.model import CheckResult, Concept, Solved, Verified
+from ankigen.numeric import numeric_evaluator, to_numeric
+from ankigen.render import tex
 
 
 def _flat(v: Any) -> np.ndarray:
@@ -85,10 +90,6 @@ SAMPLE_POINTS = (-1.37, -0.61, 0.43, 1.19, 2.71, 0.87)
 def _compare_functions(value: Any, symbols: list[str], expect: Any, numeric_ns: dict[str, Any],
                        tol: float) -> tuple[bool, float, Any, Any]:
     """An answer that is a formula in symbols: compare with the check at several points."""
-    import sympy as sp
-
-    from ankigen.numeric import numeric_evaluator
-
     syms = [sp.Symbol(n, real=True) for n in symbols]
     fn = sp.lambdify(syms, value, modules="numpy")
     worst, compared = 0.0, 0
@@ -118,29 +119,23 @@ def _compare_functions(value: Any, symbols: list[str], expect: Any, numeric_ns: 
 
 def verify(solved: Solved, answer_html: str, solution_html: str = "") -> Verified:
     """Check one solved variant against the answer (and solution) text of its card."""
-    from ankigen.numeric import numeric_evaluator, to_numeric
-    from ankigen.render import tex
-
     problem, draw = solved.problem, solved.draw
+    variant = Variant(problem.id, draw.seed, draw.slot)
+    item_label = f"problem '{problem.id}'"
     values = solved.namespace()
     allowed = {p.name for p in problem.params} | set(problem.given)
     numeric_ns = {k: to_numeric(v) for k, v in values.items() if k in allowed}
     results = []
     issues = []
-    from html import unescape
-
+    # MathJax reads the text of the field, where &amp; is & (matrix column separators)
     field_texts = {"answer": unescape(answer_html), "solution": unescape(solution_html)}
     for item in problem.checks:
-        where = {"path": item.loc.path, "line": item.loc.line, "column": item.loc.column,
-                 "item": f"problem '{problem.id}'"}
         card_value = values[item.shown]
         shown_tex = tex(card_value)
-        # MathJax reads the text of the field, where &amp; is & (matrix column separators)
         if not shows(field_texts[item.field], shown_tex):
-            issues.append(Issue(
-                f"the {item.field} does not show '{item.shown}' = {shown_tex} "
-                f"(seed {draw.seed}, slot {draw.slot})",
-                hint=f"write << {item.shown} >> in the {item.field}", **where))  # type: ignore[arg-type]
+            issues.append(item.loc.issue(f"the {item.field} does not show '{item.shown}' = {shown_tex}",
+                                         item=item_label, hint=f"write << {item.shown} >> in the {item.field}",
+                                         variant=variant))
             continue
         symbols = sorted(s.name for s in getattr(card_value, "free_symbols", ()))
         try:
@@ -152,16 +147,16 @@ def verify(solved: Solved, answer_html: str, solution_html: str = "") -> Verifie
                 card_num = to_numeric(card_value)
                 ok, err = _close(card_num, expected, item.tol)
         except ItemError as e:
-            issues.append(Issue(f"check expect failed: {e.message} (seed {draw.seed}, slot {draw.slot})",
-                                hint=e.hint, **where))  # type: ignore[arg-type]
+            issues.append(item.loc.issue(f"check expect failed: {e.message}", item=item_label, hint=e.hint,
+                                         variant=variant))
             continue
         results.append(CheckResult(item.shown, card_value, expected, ok, err))
         if not ok:
-            issues.append(Issue(
-                f"check failed for seed {draw.seed}, slot {draw.slot}: card shows "
+            issues.append(item.loc.issue(
+                f"check failed for {variant.label}: card shows "
                 f"{item.shown} = {_fmt(card_num)} but the check computes {_fmt(expected)}",
-                hint=f"relative error {err:.3g} > tol {item.tol:g}; fix the derivation or the check",
-                **where))  # type: ignore[arg-type]
+                item=item_label,
+                hint=f"relative error {err:.3g} > tol {item.tol:g}; fix the derivation or the check"))
     if issues:
         raise UserError(issues)
     return Verified(solved, tuple(results), answer_html, solution_html)
@@ -169,33 +164,29 @@ def verify(solved: Solved, answer_html: str, solution_html: str = "") -> Verifie
 
 def check_identity(concept: Concept, seed: int) -> int:
     """Run a concept's formula check on random inputs; return the number of trials passed."""
-    from ankigen import identity
-    from ankigen.numeric import numeric_evaluator
-
     chk = concept.check
     if chk is None:
         return 0
     rng = np.random.default_rng(identity.variant_seed(seed, concept.id, 0) % (2**63))
-    where = {"path": chk.loc.path, "line": chk.loc.line, "column": chk.loc.column,
-             "item": f"concept '{concept.id}'"}
+    item_label = f"concept '{concept.id}'"
     for trial in range(chk.trials):
         ns: dict[str, Any] = {}
         try:
             for name, ex in chk.vars:
                 ns[name] = numeric_evaluator(ns, rng).eval(ex)
             ev = numeric_evaluator(ns, rng)
-            if chk.holds is not None and not ev.backend.truth(ev.eval(chk.holds)):
-                raise UserError([Issue(f"identity check 'holds' is false on trial {trial} (seed {seed})",
-                                       hint="fix the formula or its check", **where)])  # type: ignore[arg-type]
+            if chk.holds is not None and not ev.holds(chk.holds):
+                raise chk.loc.error(f"identity check 'holds' is false on trial {trial} (seed {seed})",
+                                    item=item_label, hint="fix the formula or its check")
             if chk.lhs is not None and chk.rhs is not None:
                 lhs, rhs = ev.eval(chk.lhs), ev.eval(chk.rhs)
                 ok, err = _close(lhs, rhs, chk.tol)
                 if not ok:
-                    raise UserError([Issue(
+                    raise chk.loc.error(
                         f"identity check failed on trial {trial} (seed {seed}): "
                         f"lhs = {_fmt(lhs)}, rhs = {_fmt(rhs)}",
-                        hint=f"relative error {err:.3g} > tol {chk.tol:g}", **where)])  # type: ignore[arg-type]
+                        item=item_label, hint=f"relative error {err:.3g} > tol {chk.tol:g}")
         except ItemError as e:
-            raise UserError([Issue(f"identity check failed to evaluate: {e.message}", hint=e.hint,
-                                   **where)]) from e  # type: ignore[arg-type]
+            raise chk.loc.error(f"identity check failed to evaluate: {e.message}", item=item_label,
+                                hint=e.hint) from e
     return chk.trials
