@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ankigen.errors import Issue, ItemError, UserError
-from ankigen.model import CheckResult, Concept, Solved, Verified
+from ankigen.model import CheckResult, Concept, IdentityCheck, Solved, Verified
 
 
 def _flat(v: Any) -> np.ndarray:
@@ -168,13 +168,14 @@ def verify(solved: Solved, answer_html: str, solution_html: str = "") -> Verifie
 
 
 def check_identity(concept: Concept, seed: int) -> int:
-    """Run a concept's formula check on random inputs; return the number of trials passed."""
+    """Run a concept's formula checks on random inputs; return the number of trials passed."""
+    return sum(_check_one_identity(concept, chk, seed) for chk in concept.checks)
+
+
+def _check_one_identity(concept: Concept, chk: IdentityCheck, seed: int) -> int:
     from ankigen import identity
     from ankigen.numeric import numeric_evaluator
 
-    chk = concept.check
-    if chk is None:
-        return 0
     rng = np.random.default_rng(identity.variant_seed(seed, concept.id, 0) % (2**63))
     where = {"path": chk.loc.path, "line": chk.loc.line, "column": chk.loc.column,
              "item": f"concept '{concept.id}'"}
