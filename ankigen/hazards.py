@@ -20,8 +20,8 @@ from ankigen.model import BuiltDeck, FinalNote, Library
 MATH = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.S)
 TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 SVG = re.compile(r"<\s*svg\b", re.I)
-REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:|//)|url\(\s*["']?\s*(?:[a-z][a-z0-9+.-]*:|//)""",
-                    re.I)
+REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:|//)"""
+                    r"""|url\(\s*["']?\s*(?:[a-z][a-z0-9+.-]*:|//)""", re.I)
 SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.I)
 
 

@@ -6,6 +6,7 @@ order and are kept in dependency order; a check may use only what the question s
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,10 @@ class _Names:
         if not isinstance(name, str) or not NAME_RE.match(name):
             self.ctx.at(pos, f"{what} name '{name}' is not a simple name",
                         "use letters and digits, starting with a letter")
+            return False
+        if keyword.iskeyword(name):
+            self.ctx.at(pos, f"{what} name '{name}' is a Python keyword",
+                        "write lamda for λ: sympy prints it as \\lambda" if name == "lambda" else "choose another name")
             return False
         if name in self.reserved:
             self.ctx.at(pos, f"{what} name '{name}' is reserved", "choose another name")
