@@ -28,7 +28,7 @@ def _load_areas(root: Path, col: Collector) -> list[Area]:
     display = _display(path, root)
     ctx = Ctx(col, display)
     if not path.exists():
-        col.add("missing areas.yaml", path=display, hint="list the areas in curriculum order")
+        col.issues.append(Loc(display).issue("missing areas.yaml", hint="list the areas in curriculum order"))
         return []
     try:
         data = load_yaml(path, display)
@@ -100,13 +100,13 @@ def load_library(root: Path) -> Library:
     seen_ids: dict[str, str] = {}
     files = sorted(p for p in root.glob("*/*.yaml") if p.is_file())
     for extra in sorted(root.glob("**/*.yml")):
-        col.add("source files must end in .yaml", path=_display(extra, root), hint="rename it to .yaml")
+        col.issues.append(Loc(_display(extra, root)).issue("source files must end in .yaml", hint="rename it to .yaml"))
     for path in files:
         display = _display(path, root)
         area = path.parent.name
         if area not in area_ids:
-            col.add(f"area '{area}' is not listed in areas.yaml", path=display,
-                    hint=E.suggest(area, area_ids) or "add it to cards_src/areas.yaml")
+            col.issues.append(Loc(display).issue(f"area '{area}' is not listed in areas.yaml",
+                                                 hint=E.suggest(area, area_ids) or "add it to cards_src/areas.yaml"))
             continue
         topic = _load_topic(Ctx(col, display), path, area, seen_ids)
         if topic is not None:
