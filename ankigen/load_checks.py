@@ -52,7 +52,7 @@ def check_names(ctx: Ctx, pos: Pos, ex: E.Expr, known: set[str], what: str, func
     for fn in sorted(ex.calls):
         if fn not in functions:
             ctx.at(pos, f"unknown function '{fn}' in {what}",
-                   E.suggest(fn, sorted(functions)) or "see the function list in the README")
+                   E.suggest(fn, sorted(functions)) or "see the function list in docs/authoring.md")
             ok = False
     return ok
 

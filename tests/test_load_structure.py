@@ -164,3 +164,11 @@ def test_a_misspelled_required_key_is_reported_once(tmp_path):
     """The unknown key's suggestion is structured data, not hint text parsed back."""
     root = _tree(tmp_path, {"calculus/t.yaml": "title: T\nconcepts:\n  - id: c1\n    frnt: a\n    back: b\n"})
     assert _issues(root) == [(4, 5, "unknown key 'frnt' in concept", "did you mean 'front'?")]
+
+
+def test_unknown_function_points_to_the_function_list_that_exists(tmp_path):
+    problem = _problem("p1", '      b: "a + 1"').replace('expect: "a + 1"', 'expect: "zzzqqq(a)"')
+    root = _tree(tmp_path, {"calculus/t.yaml": "title: T\nproblems:\n" + problem})
+    (issue,) = _issues(root)
+    assert issue[2:] == ("unknown function 'zzzqqq' in check expect", "see the function list in docs/authoring.md")
+    assert "## Expression functions" in (Path(__file__).parent.parent / "docs" / "authoring.md").read_text()
