@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ankigen.errors import Issue
+from ankigen.errors import Issue, Loc
 from ankigen.model import BuiltDeck, FinalNote, Library
 
 MATH = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.S)
 TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 SVG = re.compile(r"<\s*svg\b", re.I)
-REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:|//)|url\(\s*["']?\s*(?:[a-z][a-z0-9+.-]*:|//)""",
-                    re.I)
+REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:|//)"""
+                    r"""|url\(\s*["']?\s*(?:[a-z][a-z0-9+.-]*:|//)""", re.I)
 SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.I)
 
 
@@ -59,21 +59,19 @@ def lint(deck: BuiltDeck, library: Library) -> list[Issue]:
     seen: set[tuple[str, str, str]] = set()
     for note in deck.notes:
         item = library.find_item(note.item_id)
-        where: dict[str, object] = {"item": f"{_kind(note)} '{note.item_id}'"}
-        if item is not None:
-            where.update(path=item.loc.path, line=item.loc.line, column=item.loc.column)
+        label = f"{_kind(note)} '{note.item_id}'"
+        loc = item.loc if item is not None else Loc("")
         for field, what, fix in field_hazards(note):
             key = (note.item_id, field, what)
             if key not in seen:  # one report per item, not one per variant
                 seen.add(key)
-                issues.append(Issue(f"field {field} {what}", hint=fix, **where))  # type: ignore[arg-type]
+                issues.append(loc.issue(f"field {field} {what}", item=label, hint=fix))
         for name, value in note.fields:
             for src in SRC.findall(value):
                 used.add(src)
                 if src not in shipped and not REMOTE.search(f'src="{src}"'):
-                    issues.append(Issue(f"field {name} shows '{src}', which the package does not contain",
-                                        hint="use a figure: the deck ships only the figures it draws",
-                                        **where))  # type: ignore[arg-type]
+                    issues.append(loc.issue(f"field {name} shows '{src}', which the package does not contain",
+                                            item=label, hint="use a figure: the deck ships only the figures it draws"))
     for name in sorted(shipped - used):
         issues.append(Issue(f"media file '{name}' is shipped but no note shows it",
                             hint="a figure was drawn for a field that does not display it; check the figure's side"))

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from ankigen.errors import Variant
 from ankigen.model import Concept, FinalNote, Problem
 from ankigen.texutil import CLOZE_RE, MATH_RE
 
@@ -49,12 +50,19 @@ GLOBAL_SYMBOLS: dict[str, str] = {
     "\\mathcal{N}": "the normal distribution",
 }
 
-GREEK = frozenset(
-    ["alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "varrho", "sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"])
+GREEK = frozenset([
+    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota",
+    "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "varrho", "sigma", "tau", "upsilon", "phi", "varphi",
+    "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi",
+    "Omega"
+])
 
 # Words ending in s that are not plurals ("1 is", "1 minus").
-NOT_PLURAL = frozenset(
-    ["is", "was", "has", "does", "plus", "minus", "less", "unless", "its", "this", "thus", "as", "always", "us", "bias", "class", "loss", "axis", "basis", "process", "mass", "focus", "status", "across", "yes", "gas", "lens", "series", "analysis"])
+NOT_PLURAL = frozenset([
+    "is", "was", "has", "does", "plus", "minus", "less", "unless", "its", "this", "thus", "as", "always",
+    "us", "bias", "class", "loss", "axis", "basis", "process", "mass", "focus", "status", "across", "yes",
+    "gas", "lens", "series", "analysis"
+])
 
 # A fraction over 100, 1000, 500 (= 1000/2), … is a decimal in disguise (4691/1000 is 4.691);
 # 1/256 or 1/625 (one prime only) are left alone: they are natural exact answers.
@@ -77,7 +85,8 @@ class Finding:
 
     def format(self) -> str:
         where = f"{self.path}:{self.line}: " if self.path and self.line else (f"{self.path}: " if self.path else "")
-        variant = f" (seed {self.seed}, slot {self.slot})" if self.seed is not None else ""
+        shown = self.seed is not None and self.slot is not None
+        variant = f" ({Variant(self.item, self.seed or 0, self.slot or 0).label})" if shown else ""
         field = f", {self.field}" if self.field else ""
         return f"{where}{self.item}{variant}{field}: [{self.lint}] {self.message} (fix: {self.hint})"
 
@@ -224,7 +233,8 @@ _DEFINES_AFTER = re.compile(r"\s*(?:'\s*)*(?:\([^()]*\)\s*)?(?:=|\\in\b|\\sim\b|
 _LIST_DEFINED = re.compile(r"^\s*((?:[^=,]+,\s*)+[^=,]+?)\s*(?:=|\\in\b|\\sim\b)")
 
 
-_BINDERS = re.compile(r"\\\{\s*((?:[^{}:|]|\{[^{}]*\})+?)\s*(?::|\\mid)|\\(?:forall|exists)\s*(\\?[A-Za-z]+(?:\{\w+\})?)")
+_BINDERS = re.compile(r"\\\{\s*((?:[^{}:|]|\{[^{}]*\})+?)\s*(?::|\\mid)"
+                      r"|\\(?:forall|exists)\s*(\\?[A-Za-z]+(?:\{\w+\})?)")
 
 
 def _clean_math(body: str) -> str:

@@ -47,7 +47,7 @@ class Concept:
     extra: str
     figure: FigureSpec | None
     tags: tuple[str, ...]
-    check: IdentityCheck | None
+    checks: tuple[IdentityCheck, ...]  # formulas checked on random inputs
     loc: Loc
     digest: str  # hash of the item's source, for caches and change detection
     defines: tuple[str, ...] = ()  # symbols the card's own text defines (for the symbol lint)
@@ -99,7 +99,6 @@ class Mistake:
 class Problem:
     id: str
     topic: str
-    title: str
     symbols: tuple[str, ...]
     params: tuple[Param, ...]
     constraints: tuple[tuple[Expr, Loc], ...]
@@ -146,9 +145,6 @@ class Library:
     root: str
     areas: tuple[Area, ...]
     topics: tuple[Topic, ...]
-
-    def topic(self, topic_id: str) -> Topic:
-        return next(t for t in self.topics if t.id == topic_id)
 
     def problems(self) -> tuple[Problem, ...]:
         return tuple(p for t in self.topics for p in t.problems)

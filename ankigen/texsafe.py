@@ -10,6 +10,7 @@ positions content outside its formula).
 
 from __future__ import annotations
 
+import difflib
 import re
 from html import unescape
 
@@ -159,14 +160,12 @@ def source_problems(text: str) -> list[tuple[str, str]]:
 
 
 def _suggest(name: str, known: frozenset[str], prefix: str, fallback: str) -> str:
-    import difflib
-
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
     return f"did you mean '{prefix}{close[0]}'?" if close and name.isalpha() else fallback
 
 
-_URL_ATTR = re.compile(r"""<\s*(\w+)[^>]*?\s(src|href|srcset|action|formaction|xlink:href|data)\s*=\s*("[^"]*"|'[^']*'|[^\s>]*)""",
-                       re.I | re.S)
+_URL_ATTR = re.compile(r"""<\s*(\w+)[^>]*?\s(src|href|srcset|action|formaction|xlink:href|data)\s*=\s*"""
+                       r"""("[^"]*"|'[^']*'|[^\s>]*)""", re.I | re.S)
 MEDIA_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 

@@ -233,7 +233,7 @@ def _check_concept(index: int) -> tuple[int, int, tuple[str, ...], tuple[Finding
     seed = _STATE["seeds"].start
     try:
         with item_limit(c, seed, 0):
-            if c.check is not None:
+            if c.checks:
                 trials = check_identity(c, seed)
             note, _ = concept_note(_STATE["library"], topic, c, "check", seed, _STATE["project"],
                                    _STATE["figures"], drawing=_STATE["draw"] > 0)

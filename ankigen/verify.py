@@ -17,7 +17,7 @@ import sympy as sp
 
 from ankigen import identity
 from ankigen.errors import ItemError, UserError, Variant
-from ankigen.model import CheckResult, Concept, Solved, Verified
+from ankigen.model import CheckResult, Concept, IdentityCheck, Solved, Verified
 from ankigen.numeric import numeric_evaluator, to_numeric
 from ankigen.render import tex
 
@@ -163,10 +163,11 @@ def verify(solved: Solved, answer_html: str, solution_html: str = "") -> Verifie
 
 
 def check_identity(concept: Concept, seed: int) -> int:
-    """Run a concept's formula check on random inputs; return the number of trials passed."""
-    chk = concept.check
-    if chk is None:
-        return 0
+    """Run a concept's formula checks on random inputs; return the number of trials passed."""
+    return sum(_check_one_identity(concept, chk, seed) for chk in concept.checks)
+
+
+def _check_one_identity(concept: Concept, chk: IdentityCheck, seed: int) -> int:
     rng = np.random.default_rng(identity.variant_seed(seed, concept.id, 0) % (2**63))
     item_label = f"concept '{concept.id}'"
     for trial in range(chk.trials):

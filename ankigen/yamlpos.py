@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from ankigen.errors import Issue, UserError
+from ankigen.errors import Loc, UserError
 
 Pos = tuple[int, int]
 
@@ -73,7 +73,7 @@ class _Converter:
 
     def fail(self, node: yaml.Node, message: str, hint: str) -> UserError:
         line, col = _mark(node)
-        return UserError([Issue(message, path=self.path, line=line, column=col, hint=hint)])
+        return Loc(self.path, line, col).error(message, hint=hint)
 
     def convert(self, node: yaml.Node) -> Any:
         if id(node) in self.seen:
@@ -134,15 +134,13 @@ def read_capped(path: Path, display: str, limit: int = MAX_BYTES) -> bytes:
     try:
         with path.open("rb") as f:
             if os.fstat(f.fileno()).st_size > limit:
-                raise UserError([Issue(f"file is larger than {limit} bytes", path=display,
-                                       hint="split it into several topic files")])
+                raise Loc(display).error(f"file is larger than {limit} bytes", hint="split it into several topic files")
             raw = f.read(limit + 1)  # a file that grows while read, or a device, still stops
     except OSError as e:
-        raise UserError([Issue(f"cannot read file: {e.strerror or e}", path=display,
-                               hint="check that the file exists and is readable")]) from e
+        raise Loc(display).error(f"cannot read file: {e.strerror or e}",
+                                 hint="check that the file exists and is readable") from e
     if len(raw) > limit:
-        raise UserError([Issue(f"file is larger than {limit} bytes", path=display,
-                               hint="split it into several topic files")])
+        raise Loc(display).error(f"file is larger than {limit} bytes", hint="split it into several topic files")
     return raw
 
 
@@ -166,9 +164,8 @@ def _nesting_problem(text: str, display: str) -> UserError | None:
                 depth += 1
                 mark = event.start_mark
                 if depth > MAX_DEPTH and mark is not None:
-                    return UserError([Issue(f"YAML is nested more than {MAX_DEPTH} levels deep",
-                                            path=display, line=mark.line + 1, column=mark.column + 1,
-                                            hint="flatten the structure")])
+                    return Loc(display, mark.line + 1, mark.column + 1).error(
+                        f"YAML is nested more than {MAX_DEPTH} levels deep", hint="flatten the structure")
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
@@ -187,13 +184,12 @@ def load_yaml(path: Path, display: str) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise UserError([Issue("file is not valid UTF-8", path=display,
-                               hint="save it with UTF-8 encoding")]) from e
+        raise Loc(display).error("file is not valid UTF-8", hint="save it with UTF-8 encoding") from e
     bad = _CONTROL.search(text)
     if bad:
         at = _position(text, bad.start())
-        raise UserError([Issue(f"the file contains the control character U+{ord(bad.group()):04X}",
-                               path=display, line=at[0], column=at[1], hint="delete it")])
+        raise Loc(display, *at).error(f"the file contains the control character U+{ord(bad.group()):04X}",
+                                      hint="delete it")
     nesting = _nesting_problem(text, display)
     if nesting is not None:
         raise nesting
@@ -210,11 +206,10 @@ def load_yaml(path: Path, display: str) -> Any:
         what = e.problem or "syntax error"
         if e.context:
             what = f"{e.context}, {what}"
-        raise UserError([Issue(f"YAML syntax error: {what}", path=display, line=line,
-                               column=col, hint="fix the YAML syntax at this spot")]) from e
+        raise Loc(display, line, col).error(f"YAML syntax error: {what}",
+                                           hint="fix the YAML syntax at this spot") from e
     except yaml.YAMLError as e:
-        raise UserError([Issue(f"YAML error: {e}", path=display,
-                               hint="fix the YAML syntax")]) from e
+        raise Loc(display).error(f"YAML error: {e}", hint="fix the YAML syntax") from e
     if node is None:
         return None
     return _Converter(display).convert(node)

@@ -86,7 +86,7 @@ def _concepts_with_checks():
     from ankigen.pipeline import load
 
     lib = load(find_project(Path(__file__).resolve().parent.parent / "cards_src"))
-    return [c for t in lib.topics for c in t.concepts if c.check is not None]
+    return [c for t in lib.topics for c in t.concepts if c.checks]
 
 
 CHECKED_CONCEPTS = _concepts_with_checks()
@@ -94,19 +94,20 @@ CHECKED_CONCEPTS = _concepts_with_checks()
 
 @pytest.mark.parametrize("concept", CHECKED_CONCEPTS, ids=[c.id for c in CHECKED_CONCEPTS])
 def test_concept_formulas_hold_on_random_inputs(concept):
-    assert check_identity(concept, seed=1) == concept.check.trials
-    assert check_identity(concept, seed=2) == concept.check.trials
+    trials = sum(chk.trials for chk in concept.checks)
+    assert check_identity(concept, seed=1) == trials
+    assert check_identity(concept, seed=2) == trials
 
 
 @pytest.mark.parametrize("concept", CHECKED_CONCEPTS, ids=[c.id for c in CHECKED_CONCEPTS])
 def test_concept_check_can_fail(concept):
-    chk = concept.check
+    chk = concept.checks[0]
     if chk.lhs is not None:
         broken = dataclasses.replace(chk, rhs=parse(f"({chk.rhs.text}) * 1.5 + 1"))
     else:
         broken = dataclasses.replace(chk, holds=parse(f"not ({chk.holds.text})"))
     with pytest.raises(UserError):
-        check_identity(dataclasses.replace(concept, check=broken), seed=1)
+        check_identity(dataclasses.replace(concept, checks=(broken, *concept.checks[1:])), seed=1)
 
 
 @pytest.mark.parametrize(("text", "value", "expected"), [

@@ -44,5 +44,5 @@ def test_every_problem_has_a_worked_solution_and_a_check(library):
 
 
 def test_checkable_formulas_carry_checks(library):
-    checked = [c for t in library.topics for c in t.concepts if c.check is not None]
+    checked = [c for t in library.topics for c in t.concepts if c.checks]
     assert len(checked) >= 25

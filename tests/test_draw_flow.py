@@ -46,7 +46,7 @@ problems:
     check:
       - {{shown: b, expect: "a + 1"}}
     figure: {{kind: tangent_line, args: {{f: "{f}", x0: "a"}}{side}}}
-""" for pid, f, side in (("tangent", "x**2 + a", ", side: back"), ("kink", "abs(x - a)", "")))
+""" for pid, f, side in (("tangent", "x**2 + a", ""), ("kink", "abs(x - a)", ", side: front")))
 
 
 def _project(tmp: Path, case: str | None = None) -> Path:

@@ -55,7 +55,7 @@ def test_variety_rules_need_ten_draws():
     from ankigen.model import Loc, Problem
     from ankigen.variety import variety_violations
 
-    p = Problem("p", "t/t", "", (), (), (), (), (), "", "", "", None, (), (), Loc("x.yaml", 1, 1), "")
+    p = Problem("p", "t/t", (), (), (), (), (), "", "", "", None, (), (), Loc("x.yaml", 1, 1), "")
     assert variety_violations(p, 9, 1, 1, [("a == 0", 1.0)]) == []
     assert len(variety_violations(p, 10, 1, 1, [("a == 0", 0.2)])) == 3
     assert variety_violations(p, 10, 8, 2, [("a == 0", 0.1)]) == []
