@@ -57,7 +57,7 @@ def test_topics_takes_several_globs_in_every_command(tmp_path, monkeypatch, caps
     monkeypatch.chdir(_project(tmp_path))
     code, out, err = _run(capsys, "check", "--seeds", "1", "-j", "1", "--topics", "calculus/good", "calculus/none*")
     assert code == 2 and "topic pattern 'calculus/none*' matches no topic" in err, out + err
-    code, out, err = _run(capsys, "check", "--seeds", "1", "-j", "1", "--topics", "calculus/*", "linear-algebra/*")
+    code, out, err = _run(capsys, "check", "--seeds", "1", "-j", "1", "--topics", "calculus/good", "calculus/g*")
     assert code == 0, out + err
     assert "good-problem" in out and "all verified" in out
 
