@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from ankigen.bounds import run_limit, worker_pool
 from ankigen.limits import reset_in_child
@@ -113,8 +113,8 @@ class Runner:
         self._stack.enter_context(run_limit())
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._stack.close()
+    def __exit__(self, *exc: Any) -> bool | None:
+        return self._stack.__exit__(*exc)  # the run limit turns its own expiry into its error
 
     def map(self, work: Callable[[J], R], jobs: Sequence[J], *, cost: Callable[[J], int] | None = None,
             chunk: int | None = None, progress: Progress | None = None) -> list[R]:
