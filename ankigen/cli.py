@@ -276,9 +276,9 @@ def diff(old: Path, new: Path | None, recipe: str | None, show_list: bool, src: 
     OLD is what your collection holds: an export of it (.colpkg or .apkg) or the package
     you imported last.
     """
-    from ankigen.diff import diff as run  # noqa: PLC0415 (keeps `ankigen --help` fast)
+    from ankigen import diff as reader  # noqa: PLC0415 (keeps `ankigen --help` fast)
 
-    result = run(old, new, recipe_arg=recipe, src=src)
+    result = reader.diff(old, new, recipe_arg=recipe, src=src)
     rows = (("new", result.added, "notes Anki will add"),
             ("updated", result.updated, "changed and newer: Anki updates them in place"),
             ("unchanged", result.unchanged, "same content: Anki leaves them untouched"),
@@ -293,39 +293,8 @@ def diff(old: Path, new: Path | None, recipe: str | None, show_list: bool, src: 
         if show_list and items and name != "unchanged":
             for item in items:
                 click.echo(f"    {item}")
-    _diff_advice(result)
-
-
-def _diff_advice(result: Any) -> None:
-    """Say loudly what the counts mean for the learner."""
-    if result.skipped:
-        click.echo(f"warning: {len(result.skipped)} changed notes are not newer than your copy, so "
-                   "Anki will skip them ('not newer'); build again without an old "
-                   "SOURCE_DATE_EPOCH, or import with 'Update notes: always'", err=True)
-    if result.edited_overwritten:
-        click.echo(f"{len(result.edited_overwritten)} notes edited in Anki will be overwritten by "
-                   "this import (the YAML sources are the master)")
-    if result.edited_kept:
-        click.echo(f"{len(result.edited_kept)} notes edited in Anki keep your edit: their source "
-                   "did not change, so this import does not touch them")
-    if result.deck_renames:
-        click.echo("Anki never moves cards it already has: to follow the new deck names, rename "
-                   "these decks in Anki before importing (or afterwards move their cards with "
-                   "Browse → Change Deck); reviews and intervals stay with the cards either way:")
-        for old_deck, new_deck in result.deck_renames:
-            click.echo(f"    {old_deck}  →  {new_deck}")
-    for name, old_fields, new_fields in result.note_types:
-        added = [f for f in new_fields if f not in old_fields]
-        click.echo(f"warning: the note type '{name}' changed its fields (now {', '.join(new_fields)}"
-                   + (f"; new: {', '.join(added)}" if added else "") + "). With the default import "
-                   "options Anki updates none of its notes (they are 'conflicting'). Import this "
-                   "package once with 'Merge notetypes' ticked and 'Update notes: Always' "
-                   "(README, Upgrading); later imports need no change", err=True)
-    if result.orphaned:
-        click.echo("orphaned notes stay in your collection; delete them in Anki if you no longer want them")
-    if result.stale_media:
-        click.echo("stale figures stay in Anki's media folder after the import; remove them with "
-                   "Tools → Check Media → Delete Unused")
+    for line, to_stderr in reader.advice(result):
+        click.echo(line, err=to_stderr)
 
 
 @cli.command(name="clear-cache")

@@ -331,3 +331,38 @@ def diff(old_path: Path, new_path: Path | None = None, *, recipe_arg: str | None
     types = note_type_changes(read_note_types(old_path),
                               read_note_types(new_path) if new_path is not None else current_note_types())
     return dataclasses.replace(compare(old, new), note_types=types)
+
+
+def advice(result: DiffResult) -> list[tuple[str, bool]]:
+    """What the counts mean for the learner, said loudly: (line, to stderr) pairs."""
+    out: list[tuple[str, bool]] = []
+    if result.skipped:
+        out.append((f"warning: {len(result.skipped)} changed notes are not newer than your copy, so "
+                   "Anki will skip them ('not newer'); build again without an old "
+                   "SOURCE_DATE_EPOCH, or import with 'Update notes: always'", True))
+    if result.edited_overwritten:
+        out.append((f"{len(result.edited_overwritten)} notes edited in Anki will be overwritten by "
+                   "this import (the YAML sources are the master)", False))
+    if result.edited_kept:
+        out.append((f"{len(result.edited_kept)} notes edited in Anki keep your edit: their source "
+                   "did not change, so this import does not touch them", False))
+    if result.deck_renames:
+        out.append(("Anki never moves cards it already has: to follow the new deck names, rename "
+                   "these decks in Anki before importing (or afterwards move their cards with "
+                   "Browse → Change Deck); reviews and intervals stay with the cards either way:", False))
+        for old_deck, new_deck in result.deck_renames:
+            out.append((f"    {old_deck}  →  {new_deck}", False))
+    for name, old_fields, new_fields in result.note_types:
+        added = [f for f in new_fields if f not in old_fields]
+        out.append((f"warning: the note type '{name}' changed its fields (now {', '.join(new_fields)}"
+                   + (f"; new: {', '.join(added)}" if added else "") + "). With the default import "
+                   "options Anki updates none of its notes (they are 'conflicting'). Import this "
+                   "package once with 'Merge notetypes' ticked and 'Update notes: Always' "
+                   "(README, Upgrading); later imports need no change", True))
+    if result.orphaned:
+        out.append(("orphaned notes stay in your collection; delete them in Anki if you no longer want them",
+                    False))
+    if result.stale_media:
+        out.append(("stale figures stay in Anki's media folder after the import; remove them with "
+                   "Tools → Check Media → Delete Unused", False))
+    return out
