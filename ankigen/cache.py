@@ -13,13 +13,17 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from ankigen.draw import media_name
+from ankigen.errors import Issue, UserError
 from ankigen.model import FinalNote, Media
+from ankigen.yamlpos import MAX_BYTES
 
 FORMAT = 2  # 2: a note may carry several media (one figure per variant)
 
@@ -33,8 +37,6 @@ def default_dir() -> Path:
 @lru_cache(maxsize=1)
 def environment_digest() -> str:
     """ankigen's source code and the versions of libraries that affect output."""
-    from importlib import metadata
-
     h = hashlib.sha256()
     pkg = Path(__file__).resolve().parent
     for path in sorted(pkg.rglob("*.py")):
@@ -59,8 +61,6 @@ def templates_digest(templates: Path) -> str:
 
 class Cache:
     def __init__(self, folder: Path, templates: Path):
-        from ankigen.errors import Issue, UserError
-
         for part in (folder, *folder.parents):
             if part.exists() and not part.is_dir():
                 raise UserError([Issue(f"the cache folder {folder} cannot be used: {part} is a file",
@@ -140,9 +140,6 @@ class Cache:
     # rebuild with nothing changed skips loading and validating the sources altogether.
 
     def manifest_key(self, sources: Path, recipe: object) -> str:
-        from ankigen.errors import Issue, UserError
-        from ankigen.yamlpos import MAX_BYTES
-
         h = hashlib.sha256(f"manifest|{self.base}|{recipe!r}".encode())
         for path in sorted(sources.rglob("*")):
             if path.is_file():
@@ -236,10 +233,6 @@ def clear(folder: Path | None = None) -> tuple[int, int]:
     Only the cache's own subfolders are removed, and only when the folder holds nothing else:
     `--cache-dir ~` must not delete a home folder.
     """
-    import shutil
-
-    from ankigen.errors import Issue, UserError
-
     folder = folder or default_dir()
     if not folder.exists():
         return 0, 0

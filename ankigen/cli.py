@@ -6,9 +6,13 @@ Heavy modules (sympy, matplotlib, genanki) are imported inside the commands so
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sys
-from collections.abc import Callable
+import time
+import webbrowser
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +30,6 @@ def _progress_factory(quiet: bool) -> Callable[[int], Callable[[int], None]] | N
 
     def factory(total: int) -> Callable[[int], None]:
         """A rich progress bar that appears only once the work has taken more than a second."""
-        import time
-
         start = time.monotonic()
         state: dict[str, Any] = {"done": 0, "bar": None}
 
@@ -35,8 +37,8 @@ def _progress_factory(quiet: bool) -> Callable[[int], Callable[[int], None]] | N
             state["done"] += n
             bar = state["bar"]
             if bar is None and time.monotonic() - start > 1.0 and state["done"] < total:
-                from rich.console import Console
-                from rich.progress import (
+                from rich.console import Console  # noqa: PLC0415 (only once a bar is shown)
+                from rich.progress import (  # noqa: PLC0415
                     BarColumn,
                     MofNCompleteColumn,
                     Progress,
@@ -63,13 +65,46 @@ src_option = click.option("--src", type=click.Path(path_type=Path, file_okay=Fal
                           default=None, help="cards_src folder (default: ./cards_src, else the bundled one)")
 
 
-def _recipe_or_topics(args: tuple[str, ...], topic: str | None) -> tuple[str | None, tuple[str, ...]]:
-    """`--topics A B C` or one recipe: click options take one value, so extra globs arrive as args."""
+jobs_option = click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+                           help="Worker processes (default: one per core).")
+
+
+def cache_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`--no-cache` and `--cache-dir`, alike in every command that makes notes."""
+    f = click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+                     help="Cache folder (default: $ANKIGEN_CACHE_DIR or ~/.cache/ankigen).")(f)
+    return click.option("--no-cache", is_flag=True,
+                        help="Recompute every note; do not read or write the cache.")(f)
+
+
+def selection(params: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
+    """(recipe, topic globs) from `[RECIPE]` or `--topics GLOB [GLOB...]`.
+
+    click options take one value, so the globs after the first arrive as arguments.
+    """
+    args: tuple[str, ...] = tuple(params.get("recipe_or_topics") or ())
+    topic: str | None = params.get("topic")
     if topic is not None:
         return None, (topic, *args)
     if len(args) > 1:
         raise click.UsageError("give one recipe, or topic globs after --topics")
     return (args[0] if args else None), ()
+
+
+def deck_selection(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`[RECIPE]` or `--topics GLOB [GLOB...]`: the one definition every command with --topics uses.
+
+    The command receives `recipe` and `topics` instead of the raw arguments.
+    """
+
+    @functools.wraps(f)
+    def command(*args: Any, recipe_or_topics: tuple[str, ...], topic: str | None, **kwargs: Any) -> Any:
+        recipe, topics = selection({"recipe_or_topics": recipe_or_topics, "topic": topic})
+        return f(*args, recipe=recipe, topics=topics, **kwargs)
+
+    command = click.option("--topics", "topic", default=None, metavar="GLOB",
+                           help='Topic glob, e.g. "linear-algebra/*"; more globs may follow.')(command)
+    return click.argument("recipe_or_topics", nargs=-1, metavar="[RECIPE]")(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,28 +116,23 @@ def cli(debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("recipe_or_topics", nargs=-1)
-@click.option("--topics", "topic", default=None, metavar="GLOB",
-              help='Topic glob, e.g. "linear-algebra/*"; more globs may follow as arguments.')
 @click.option("--variants", type=click.IntRange(1, 100), default=None, help="Variants per problem.")
 @click.option("--seed", type=click.IntRange(0), default=None, help="Seed for the numbers.")
 @click.option("-o", "--output", default=None, help="Output .apkg path.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
-              help="Worker processes (default: one per core).")
-@click.option("--no-cache", is_flag=True, help="Recompute every note; do not read or write the cache.")
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Cache folder (default: $ANKIGEN_CACHE_DIR or ~/.cache/ankigen).")
+@jobs_option
+@cache_options
 @src_option
-def build(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int | None,
-          seed: int | None, output: str | None, quiet: bool, jobs: int | None, no_cache: bool,
-          cache_dir: Path | None, src: Path | None) -> None:
+@deck_selection
+def build(recipe: str | None, topics: tuple[str, ...], variants: int | None, seed: int | None,
+          output: str | None, quiet: bool, jobs: int | None, no_cache: bool, cache_dir: Path | None,
+          src: Path | None) -> None:
     """Build a deck: the default recipe, a recipe file, or --topics GLOB [GLOB...]."""
-    from ankigen.pipeline import build as run
+    from ankigen import pipeline  # noqa: PLC0415 (keeps `ankigen --help` fast)
 
-    recipe, topics = _recipe_or_topics(recipe_or_topics, topic)
-    result = run(recipe, topics, variants, seed, output, src, _progress_factory(quiet), jobs,
-                 not no_cache, cache_dir)
+    result = pipeline.build(recipe, topics, variants=variants, seed=seed, output=output, src=src,
+                            progress_factory=_progress_factory(quiet), workers=jobs, use_cache=not no_cache,
+                            cache_dir=cache_dir)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if not quiet:
@@ -113,14 +143,17 @@ def build(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int | 
 
 @cli.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--items", is_flag=True, help="Also list each topic's concept and problem ids.")
 @src_option
-def list_cmd(as_json: bool, src: Path | None) -> None:
+def list_cmd(as_json: bool, items: bool, src: Path | None) -> None:
     """Show areas and topics with their counts of concepts, clozes, problems and figures."""
-    from ankigen.pipeline import list_topics
+    from ankigen import pipeline  # noqa: PLC0415 (keeps `ankigen --help` fast)
 
-    topics = list_topics(src)
+    topics = pipeline.list_topics(src)
     if as_json:
-        click.echo(json.dumps([t.__dict__ | {"requires": list(t.requires)} for t in topics], indent=2))
+        rows = [t.__dict__ | {"requires": list(t.requires), "items": list(t.items)} for t in topics]
+        click.echo(json.dumps([r if items else {k: v for k, v in r.items() if k != "items"} for r in rows],
+                              indent=2))
         return
     area = None
     click.echo(f"{'topic':<44}{'concepts':>9}{'clozes':>8}{'problems':>9}{'figures':>8}")
@@ -129,39 +162,44 @@ def list_cmd(as_json: bool, src: Path | None) -> None:
             area = t.area
             click.echo(f"{area}/")
         click.echo(f"  {t.id.split('/', 1)[1]:<42}{t.concepts:>9}{t.clozes:>8}{t.problems:>9}{t.figures:>8}")
+        for item_id in t.items if items else ():
+            click.echo(f"    - {item_id}")
     totals = [sum(getattr(t, k) for t in topics) for k in ("concepts", "clozes", "problems", "figures")]
-    click.echo(f"{'total (' + str(len(topics)) + ' topics)':<44}{totals[0]:>9}{totals[1]:>8}{totals[2]:>9}{totals[3]:>8}")
+    click.echo(f"{'total (' + str(len(topics)) + ' topics)':<44}"
+               f"{totals[0]:>9}{totals[1]:>8}{totals[2]:>9}{totals[3]:>8}")
 
 
 @cli.command()
 @src_option
 def validate(src: Path | None) -> None:
     """Check every source and recipe; report every error at once."""
-    from ankigen.pipeline import validate as run
+    from ankigen import pipeline  # noqa: PLC0415 (keeps `ankigen --help` fast)
 
-    lib = run(src)
+    lib = pipeline.validate(src)
     n_items = sum(len(t.concepts) + len(t.problems) for t in lib.topics)
     click.echo(f"ok: {len(lib.topics)} topics, {n_items} items")
 
 
 @cli.command()
 @click.option("--seeds", type=click.IntRange(1, 10_000), default=50, help="Variants per problem.")
-@click.option("--topics", "topics", multiple=True, metavar="GLOB", help="Only these topics.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary, failures and lint findings.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
-              help="Worker processes (default: one per core).")
+@jobs_option
 @click.option("--draw", "draw_seeds", type=click.IntRange(0, 10_000), default=2, show_default=True,
-              help="Draw each problem's figure for this many seeds (claims are checked for all).")
+              help="Also draw each problem's figure for this many seeds (claims are checked for all; "
+                   "the variants the recipes build are always drawn, as build draws them).")
 @click.option("--strict", is_flag=True, help="Lint findings fail the check too (exit 2).")
+@cache_options
 @src_option
-def check(seeds: int, topics: tuple[str, ...], quiet: bool, jobs: int | None, draw_seeds: int,
-          strict: bool, src: Path | None) -> None:
-    """Generate N variants of every problem: verify, lint and measure their variety."""
-    from ankigen.pipeline import check as run
-    from ankigen.variety import format_check
+@deck_selection
+def check(recipe: str | None, topics: tuple[str, ...], seeds: int, quiet: bool, jobs: int | None,
+          draw_seeds: int, strict: bool, no_cache: bool, cache_dir: Path | None, src: Path | None) -> None:
+    """Generate N variants of every problem (all topics, a recipe's, or --topics GLOB [GLOB...]):
+    verify, lint and measure their variety."""
+    from ankigen import pipeline  # noqa: PLC0415 (keeps `ankigen --help` fast)
+    from ankigen.variety import format_check  # noqa: PLC0415
 
-    report = run(seeds, topics, src, progress_factory=_progress_factory(quiet), workers=jobs,
-                 draw_seeds=draw_seeds)
+    report = pipeline.check(seeds, topics, recipe_arg=recipe, src=src, progress_factory=_progress_factory(quiet),
+                            workers=jobs, draw_seeds=draw_seeds, use_cache=not no_cache, cache_dir=cache_dir)
     out, err, failed = format_check(report, seeds, quiet, strict)
     for line in out:
         click.echo(line)
@@ -183,37 +221,25 @@ def check(seeds: int, topics: tuple[str, ...], quiet: bool, jobs: int | None, dr
 def show(item_id: str, seed: int | None, slot: int, recipe: str | None, figure_out: Path | None,
          html: bool, src: Path | None) -> None:
     """Print exactly the note a build with --seed put in --variant slot K."""
-    from ankigen.pipeline import show as run
-    from ankigen.show import format_note
+    from ankigen import pipeline  # noqa: PLC0415 (keeps `ankigen --help` fast)
+    from ankigen.show import format_note, write_figure  # noqa: PLC0415
 
     if "#" in item_id:
         item_id, _, slot_text = item_id.partition("#")
         if not slot_text.isdigit():
             raise click.UsageError(f"'{item_id}#{slot_text}': the part after # must be a variant number")
         slot = int(slot_text)
-    note, media = run(item_id, seed, slot, recipe, src)
+    note, media = pipeline.show(item_id, seed=seed, slot=slot, recipe_arg=recipe, src=src)
     click.echo(format_note(note, raw=html))
     if figure_out is not None:
         if media is None:
             raise click.UsageError(f"{item_id} has no figure")
-        if figure_out.exists() and not _is_svg(figure_out):  # never overwrite the user's files
+        if not write_figure(media, figure_out):  # never overwrite the user's files
             raise click.UsageError(f"refusing to overwrite {figure_out}: it is not an SVG figure")
-        figure_out.write_bytes(media.data)
         click.echo(f"figure written to {figure_out}")
 
 
-def _is_svg(path: Path) -> bool:
-    try:
-        with path.open("rb") as f:
-            head = f.read(512).lstrip()
-    except OSError:
-        return False
-    return head.startswith((b"<?xml", b"<svg")) and b"<svg" in head
-
-
 @cli.command()
-@click.argument("recipe_or_topics", nargs=-1)
-@click.option("--topics", "topic", default=None, metavar="GLOB", help="Topic glob; more may follow.")
 @click.option("--variants", type=click.IntRange(1, 100), default=None)
 @click.option("--seed", type=click.IntRange(0), default=None)
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
@@ -221,20 +247,20 @@ def _is_svg(path: Path) -> bool:
 @click.option("--mathjax", type=click.Path(path_type=Path), default=None,
               help="Local MathJax 3 (tex-chtml.js from the mathjax npm package); default: CDN.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None)
+@jobs_option
+@cache_options
 @src_option
-def preview(recipe_or_topics: tuple[str, ...], topic: str | None, variants: int | None,
-            seed: int | None, out_dir: Path, mathjax: Path | None, open_browser: bool,
-            jobs: int | None, src: Path | None) -> None:
+@deck_selection
+def preview(recipe: str | None, topics: tuple[str, ...], variants: int | None, seed: int | None,
+            out_dir: Path, mathjax: Path | None, open_browser: bool, jobs: int | None, no_cache: bool,
+            cache_dir: Path | None, src: Path | None) -> None:
     """Write a static HTML preview of exactly the notes a build would produce."""
-    from ankigen.preview import preview as run
+    from ankigen.preview import preview as run  # noqa: PLC0415 (keeps `ankigen --help` fast)
 
-    recipe, topics = _recipe_or_topics(recipe_or_topics, topic)
-    result = run(recipe, topics, variants, seed, out_dir, src, mathjax, jobs)
+    result = run(recipe, topics, variants=variants, seed=seed, out_dir=out_dir, src=src, mathjax=mathjax,
+                 workers=jobs, use_cache=not no_cache, cache_dir=cache_dir)
     click.echo(f"wrote {result.index} ({result.notes} notes)")
     if open_browser:
-        import webbrowser
-
         webbrowser.open(result.index.as_uri())
 
 
@@ -250,9 +276,9 @@ def diff(old: Path, new: Path | None, recipe: str | None, show_list: bool, src: 
     OLD is what your collection holds: an export of it (.colpkg or .apkg) or the package
     you imported last.
     """
-    from ankigen.diff import diff as run
+    from ankigen import diff as reader  # noqa: PLC0415 (keeps `ankigen --help` fast)
 
-    result = run(old, new, recipe, src)
+    result = reader.diff(old, new, recipe_arg=recipe, src=src)
     rows = (("new", result.added, "notes Anki will add"),
             ("updated", result.updated, "changed and newer: Anki updates them in place"),
             ("unchanged", result.unchanged, "same content: Anki leaves them untouched"),
@@ -267,46 +293,15 @@ def diff(old: Path, new: Path | None, recipe: str | None, show_list: bool, src: 
         if show_list and items and name != "unchanged":
             for item in items:
                 click.echo(f"    {item}")
-    _diff_advice(result)
-
-
-def _diff_advice(result: Any) -> None:
-    """Say loudly what the counts mean for the learner."""
-    if result.skipped:
-        click.echo(f"warning: {len(result.skipped)} changed notes are not newer than your copy, so "
-                   "Anki will skip them ('not newer'); build again without an old "
-                   "SOURCE_DATE_EPOCH, or import with 'Update notes: always'", err=True)
-    if result.edited_overwritten:
-        click.echo(f"{len(result.edited_overwritten)} notes edited in Anki will be overwritten by "
-                   "this import (the YAML sources are the master)")
-    if result.edited_kept:
-        click.echo(f"{len(result.edited_kept)} notes edited in Anki keep your edit: their source "
-                   "did not change, so this import does not touch them")
-    if result.deck_renames:
-        click.echo("Anki never moves cards it already has: to follow the new deck names, rename "
-                   "these decks in Anki before importing (or afterwards move their cards with "
-                   "Browse → Change Deck); reviews and intervals stay with the cards either way:")
-        for old_deck, new_deck in result.deck_renames:
-            click.echo(f"    {old_deck}  →  {new_deck}")
-    for name, old_fields, new_fields in result.note_types:
-        added = [f for f in new_fields if f not in old_fields]
-        click.echo(f"warning: the note type '{name}' changed its fields (now {', '.join(new_fields)}"
-                   + (f"; new: {', '.join(added)}" if added else "") + "). With the default import "
-                   "options Anki updates none of its notes (they are 'conflicting'). Import this "
-                   "package once with 'Merge notetypes' ticked and 'Update notes: Always' "
-                   "(README, Upgrading); later imports need no change", err=True)
-    if result.orphaned:
-        click.echo("orphaned notes stay in your collection; delete them in Anki if you no longer want them")
-    if result.stale_media:
-        click.echo("stale figures stay in Anki's media folder after the import; remove them with "
-                   "Tools → Check Media → Delete Unused")
+    for line, to_stderr in reader.advice(result):
+        click.echo(line, err=to_stderr)
 
 
 @cli.command(name="clear-cache")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None)
 def clear_cache(cache_dir: Path | None) -> None:
     """Delete the build cache."""
-    from ankigen.cache import clear
+    from ankigen.cache import clear  # noqa: PLC0415 (keeps `ankigen --help` fast)
 
     notes, figures = clear(cache_dir)
     click.echo(f"removed {notes} cached notes and {figures} cached figures")
@@ -315,7 +310,7 @@ def clear_cache(cache_dir: Path | None) -> None:
 @cli.command()
 def figures() -> None:
     """List figure kinds and their arguments (for authors)."""
-    from ankigen.figures import REGISTRY
+    from ankigen.figures import REGISTRY  # noqa: PLC0415 (matplotlib: only for this command)
 
     for name in sorted(REGISTRY):
         k = REGISTRY[name]
@@ -355,8 +350,6 @@ def entry() -> None:
     Unwinding sympy's and matplotlib's module state takes ~0.2 s after a build and does
     nothing useful: every file was already written atomically and the pool shut down.
     """
-    import os
-
     try:
         main()
         code = 0

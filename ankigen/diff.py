@@ -27,7 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ankigen import identity, package  # package imports this module too: use it by module, never by name
 from ankigen.errors import Issue, UserError
+from ankigen.prepare import Selection, prepare
 
 SOURCE_ID = re.compile(r'class="source-id">([^<]+)<')
 MEDIA_REF = re.compile(r'src="(ankigen-[0-9a-f]+\.svg)"')
@@ -51,13 +53,11 @@ class PackageNote:
 
     def edited_in_anki(self) -> bool:
         """True if the fields no longer match the fingerprint the build wrote into Source."""
-        from ankigen.package import FINGERPRINT, fingerprint, source_index
-
-        at = source_index(self.fields)
+        at = package.source_index(self.fields)
         if at is None:
             return False
-        m = FINGERPRINT.search(self.fields[at])
-        return m is not None and m.group(1) != fingerprint(self.fields, at)
+        m = package.FINGERPRINT.search(self.fields[at])
+        return m is not None and m.group(1) != package.fingerprint(self.fields, at)
 
 
 @dataclass(frozen=True)
@@ -79,9 +79,7 @@ class DiffResult:
 
 def _label(fields: tuple[str, ...]) -> str:
     """The footer's item id (the Source field's, not a footer of another variant in Variants)."""
-    from ankigen.package import source_index
-
-    at = source_index(fields)
+    at = package.source_index(fields)
     m = SOURCE_ID.search(fields[at]) if at is not None else None
     if m:
         return m.group(1)
@@ -126,7 +124,7 @@ def _collection(path: Path) -> bytes:
     if len(data) > MAX_COLLECTION_BYTES:
         raise _refuse(path, too_big)
     if info.filename.endswith("b"):  # zstd-compressed SQLite (Anki 2.1.50+ exports)
-        import zstandard
+        import zstandard  # noqa: PLC0415 (only for Anki 2.1.50+ exports)
 
         try:
             with zstandard.ZstdDecompressor().stream_reader(data) as reader:
@@ -213,9 +211,7 @@ def read_package(path: Path) -> dict[str, PackageNote]:
 
 
 def _is_ankigen(fields: tuple[str, ...]) -> bool:
-    from ankigen.package import source_index
-
-    at = source_index(fields)
+    at = package.source_index(fields)
     return at is not None and 'class="source-id"' in fields[at]
 
 
@@ -236,8 +232,10 @@ def read_note_types(path: Path) -> dict[int, tuple[str, tuple[str, ...]]]:
             for k, m in models.items()}
 
 
-def note_type_changes(old: dict[int, tuple[str, tuple[str, ...]]],
-                      new: dict[int, tuple[str, tuple[str, ...]]]) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+NoteTypes = dict[int, tuple[str, tuple[str, ...]]]  # model id: (name, fields)
+
+
+def note_type_changes(old: NoteTypes, new: NoteTypes) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
     """(name, old fields, new fields) of each note type in both whose fields differ.
 
     Anki's default import refuses such a change: every note of that type already in the
@@ -309,17 +307,9 @@ def _sorted(labels: list[str]) -> tuple[str, ...]:
 
 def current_build(recipe_arg: str | None = None, src: Path | None = None) -> dict[str, PackageNote]:
     """The notes `ankigen build` would write now, with the modification times it would give them."""
-    from ankigen import identity, package
-    from ankigen.cache import Cache, default_dir
-    from ankigen.paths import find_project
-    from ankigen.pipeline import default_workers, generate, load, resolve_recipe
-
-    project = find_project(src)
-    library = load(project)
-    recipe, out = resolve_recipe(project, recipe_arg, (), None, None, None)
-    deck = generate(library, recipe, project, None, default_workers(),
-                    Cache(default_dir(), project.templates))
-    mtimes = package.note_mtimes(deck.notes, package.previous_notes(out),
+    ready = prepare(Selection(recipe_arg), src=src, whole=True)
+    deck = ready.deck
+    mtimes = package.note_mtimes(deck.notes, package.previous_notes(ready.output),
                                  int(package.build_timestamp()))
     new = {}
     for n in deck.notes:
@@ -331,15 +321,48 @@ def current_build(recipe_arg: str | None = None, src: Path | None = None) -> dic
 
 def current_note_types() -> dict[int, tuple[str, tuple[str, ...]]]:
     """The note types `ankigen build` writes now."""
-    from ankigen import identity, package
-
     return {identity.MODEL_IDS[k]: (package.MODEL_NAMES[k], tuple(f)) for k, f in package.FIELDS.items()}
 
 
-def diff(old_path: Path, new_path: Path | None = None, recipe_arg: str | None = None,
+def diff(old_path: Path, new_path: Path | None = None, *, recipe_arg: str | None = None,
          src: Path | None = None) -> DiffResult:
     old = read_package(old_path)
     new = read_package(new_path) if new_path is not None else current_build(recipe_arg, src)
     types = note_type_changes(read_note_types(old_path),
                               read_note_types(new_path) if new_path is not None else current_note_types())
     return dataclasses.replace(compare(old, new), note_types=types)
+
+
+def advice(result: DiffResult) -> list[tuple[str, bool]]:
+    """What the counts mean for the learner, said loudly: (line, to stderr) pairs."""
+    out: list[tuple[str, bool]] = []
+    if result.skipped:
+        out.append((f"warning: {len(result.skipped)} changed notes are not newer than your copy, so "
+                   "Anki will skip them ('not newer'); build again without an old "
+                   "SOURCE_DATE_EPOCH, or import with 'Update notes: always'", True))
+    if result.edited_overwritten:
+        out.append((f"{len(result.edited_overwritten)} notes edited in Anki will be overwritten by "
+                   "this import (the YAML sources are the master)", False))
+    if result.edited_kept:
+        out.append((f"{len(result.edited_kept)} notes edited in Anki keep your edit: their source "
+                   "did not change, so this import does not touch them", False))
+    if result.deck_renames:
+        out.append(("Anki never moves cards it already has: to follow the new deck names, rename "
+                   "these decks in Anki before importing (or afterwards move their cards with "
+                   "Browse → Change Deck); reviews and intervals stay with the cards either way:", False))
+        for old_deck, new_deck in result.deck_renames:
+            out.append((f"    {old_deck}  →  {new_deck}", False))
+    for name, old_fields, new_fields in result.note_types:
+        added = [f for f in new_fields if f not in old_fields]
+        out.append((f"warning: the note type '{name}' changed its fields (now {', '.join(new_fields)}"
+                   + (f"; new: {', '.join(added)}" if added else "") + "). With the default import "
+                   "options Anki updates none of its notes (they are 'conflicting'). Import this "
+                   "package once with 'Merge notetypes' ticked and 'Update notes: Always' "
+                   "(README, Upgrading); later imports need no change", True))
+    if result.orphaned:
+        out.append(("orphaned notes stay in your collection; delete them in Anki if you no longer want them",
+                    False))
+    if result.stale_media:
+        out.append(("stale figures stay in Anki's media folder after the import; remove them with "
+                   "Tools → Check Media → Delete Unused", False))
+    return out

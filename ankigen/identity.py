@@ -16,7 +16,7 @@ def _digest(*parts: object) -> bytes:
 
 def guid(item_id: str, slot: int) -> str:
     """Note GUID from the item id and variant slot only (deck- and content-independent)."""
-    import genanki
+    import genanki  # noqa: PLC0415 - heavy (pulls in chevron, yaml, sqlite writers); list and validate never need it
 
     return str(genanki.guid_for("ankigen", item_id, slot))
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ankigen import identity
+from ankigen import diff, identity  # diff imports this module too: use it by module, never by name
 from ankigen.errors import Issue, UserError
 from ankigen.model import BuiltDeck, FinalNote
 
@@ -126,12 +126,10 @@ def note_mtimes(notes: Sequence[FinalNote], previous: Mapping[str, PackageNote],
 
 def previous_notes(path: Path | None) -> dict[str, PackageNote]:
     """Notes of the package a build replaces, or {} if there is none (or it is unreadable)."""
-    from ankigen.diff import read_package
-
     if path is None or not path.is_file():
         return {}
     try:
-        return read_package(path)
+        return diff.read_package(path)
     except UserError:
         return {}
 
@@ -158,10 +156,8 @@ def written_by_ankigen(path: Path) -> bool:
                 return True
     except (OSError, zipfile.BadZipFile, ValueError):
         return False
-    from ankigen.diff import _collection
-
     try:
-        data = _collection(path)
+        data = diff._collection(path)
     except UserError:
         return False
     with tempfile.TemporaryDirectory() as tmp:
@@ -198,7 +194,7 @@ def card_templates(templates: Path, kind: str) -> tuple[str, str]:
 
 
 def models(templates: Path) -> dict[str, object]:
-    import genanki
+    import genanki  # noqa: PLC0415 (heavy: only when a package is written)
 
     css = (templates / "anki" / "style.css").read_text(encoding="utf-8")
     out: dict[str, object] = {}
@@ -222,7 +218,7 @@ def write_package(deck: BuiltDeck, output: Path, templates: Path, timestamp: flo
     Modification times are kept from `previous` (default: the package at `output`
     that this build replaces) for the notes whose content did not change.
     """
-    import genanki
+    import genanki  # noqa: PLC0415 (heavy: only when a package is written)
 
     ts = build_timestamp() if timestamp is None else timestamp
     mtimes = note_mtimes(deck.notes, previous_notes(output if previous is None else previous), int(ts))

@@ -18,6 +18,10 @@ from pathlib import Path
 
 from ankigen.errors import Issue, UserError
 from ankigen.model import BuiltDeck, FinalNote, Library
+from ankigen.notes import items_of
+from ankigen.paths import Project
+from ankigen.prepare import CacheOptions, Selection, prepare, refuse_sources
+from ankigen.variants import all_variants
 
 CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
 MATHJAX_CONFIG = ("<script>window.MathJax = {tex: {inlineMath: [['\\\\(', '\\\\)']], "
@@ -111,7 +115,7 @@ table.topics .short { display: none; }
 .side h3 { font-size: 0.75em; text-transform: uppercase; color: #6b6b6b; margin: 0.2em 0.4em; }
 .nightMode .side h3 { color: #a8a8a8; }
 #results li { margin: 0.3em 0; }
-"""
+"""  # noqa: E501 (CSS rules stay one a line)
 
 SEARCH_JS = """
 (function () {
@@ -184,8 +188,6 @@ def _note_html(note: FinalNote, templates: Path) -> str:
     ordinals = cloze_ordinals(fields.get("Text", "")) if note.note_type == "cloze" else [1]
     cards = []
     if note.note_type == "problem":  # every variant the note carries, statically (no script runs)
-        from ankigen.variants import all_variants
-
         shown = [(f"variant {k} · ", {**fields, **vf, "Variants": "", "Check": ""})
                  for k, vf in all_variants(fields, note.slot)]
     else:
@@ -263,18 +265,75 @@ def _mathjax_files(mathjax: Path) -> list[tuple[Path, Path]]:
     return files
 
 
+def _by_topic(deck: BuiltDeck, library: Library) -> dict[str, list[FinalNote]]:
+    topic_of = {i.id: t.id for t in library.topics for i in items_of(t)}
+    by_topic: dict[str, list[FinalNote]] = {}
+    for n in deck.notes:
+        by_topic.setdefault(topic_of[n.item_id], []).append(n)
+    return by_topic
+
+
+def _copy_mathjax(tmp: Path, mathjax_files: list[tuple[Path, Path]]) -> tuple[str, str]:
+    """The site's MathJax (its path from the index and from a topic page), the CDN without a local copy."""
+    if not mathjax_files:
+        return CDN, CDN
+    for source, rel in mathjax_files:
+        (tmp / "mathjax" / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, tmp / "mathjax" / rel)
+    entry = mathjax_files[0][1]
+    return f"mathjax/{entry}", f"../mathjax/{entry}"
+
+
+def _topic_pages(tmp: Path, by_topic: dict[str, list[FinalNote]], library: Library, templates: Path,
+                 mathjax_src: str) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
+    """One page per topic; returns the index's rows per area and the search entries."""
+    index_entries = []
+    area_rows: dict[str, list[str]] = {}
+    titles = {a.id: a.title for a in library.areas}
+    for t in library.topics:
+        notes = by_topic.get(t.id)
+        if not notes:
+            continue
+        page = f"topics/{_slug(t.id)}.html"
+        topic_body = f"<h2>{html.escape(titles[t.area])} · {html.escape(t.title)}</h2>" + \
+            "".join(_note_html(n, templates) for n in notes)
+        (tmp / page).write_text(_page(t.title, topic_body, mathjax_src, 1), encoding="utf-8")
+        kinds = [n.note_type for n in notes]
+        figs = sum(1 for n in notes if n.media)
+        area_rows.setdefault(t.area, []).append(
+            f'<tr><td><a href="{page}">{html.escape(t.title)}</a> <small>{t.id}</small></td>'
+            f'<td>{kinds.count("concept")}</td><td>{kinds.count("cloze")}</td>'
+            f'<td>{kinds.count("problem")}</td><td>{figs}</td></tr>')
+        for n in notes:
+            text = " ".join([n.item_id, *(_strip(" ".join(v for _, v in n.fields)))]).lower()
+            index_entries.append({"id": f"{n.item_id} #{n.slot}", "topic": t.title,
+                                  "url": f"{page}#{n.item_id}--{n.slot}", "text": text})
+    return area_rows, index_entries
+
+
+def _swap_into_place(tmp: Path, out_dir: Path) -> None:
+    """Move the finished site into place: fill the user's empty folder, or replace our own site."""
+    check_replaceable(out_dir)
+    old = None
+    if out_dir.exists() and next(out_dir.iterdir(), None) is None:  # the user's empty folder: fill it
+        for entry in tmp.iterdir():
+            entry.rename(out_dir / entry.name)
+        tmp.rmdir()
+    else:
+        if out_dir.exists():  # our own site (checked just above): swapped out, then removed
+            old = Path(tempfile.mkdtemp(prefix=".preview-old-", dir=out_dir.parent))
+            out_dir.rename(old / "site")
+        tmp.rename(out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def write_site(deck: BuiltDeck, library: Library, templates: Path, out_dir: Path,
                mathjax: Path | None = None) -> PreviewResult:
     """Write the whole site to a temporary folder, then move it into place."""
     mathjax_files = _mathjax_files(mathjax) if mathjax is not None else []
     check_replaceable(out_dir)
-    by_topic: dict[str, list[FinalNote]] = {}
-    topic_of: dict[str, str] = {}
-    for t in library.topics:
-        for item_id in [c.id for c in t.concepts] + [p.id for p in t.problems]:
-            topic_of[item_id] = t.id
-    for n in deck.notes:
-        by_topic.setdefault(topic_of[n.item_id], []).append(n)
+    by_topic = _by_topic(deck, library)
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".preview-", dir=out_dir.parent))
@@ -286,35 +345,8 @@ def write_site(deck: BuiltDeck, library: Library, templates: Path, out_dir: Path
         (tmp / "card.css").write_text((templates / "anki" / "style.css").read_text(encoding="utf-8"))
         (tmp / "site.css").write_text(SITE_CSS)
         (tmp / "search.js").write_text(SEARCH_JS)
-        if mathjax_files:
-            for source, rel in mathjax_files:
-                (tmp / "mathjax" / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, tmp / "mathjax" / rel)
-            entry = mathjax_files[0][1]
-            mj_index, mj_topic = f"mathjax/{entry}", f"../mathjax/{entry}"
-        else:
-            mj_index = mj_topic = CDN
-        index_entries = []
-        area_rows: dict[str, list[str]] = {}
-        titles = {a.id: a.title for a in library.areas}
-        for t in library.topics:
-            notes = by_topic.get(t.id)
-            if not notes:
-                continue
-            page = f"topics/{_slug(t.id)}.html"
-            topic_body = f"<h2>{html.escape(titles[t.area])} · {html.escape(t.title)}</h2>" + \
-                "".join(_note_html(n, templates) for n in notes)
-            (tmp / page).write_text(_page(t.title, topic_body, mj_topic, 1), encoding="utf-8")
-            kinds = [n.note_type for n in notes]
-            figs = sum(1 for n in notes if n.media)
-            area_rows.setdefault(t.area, []).append(
-                f'<tr><td><a href="{page}">{html.escape(t.title)}</a> <small>{t.id}</small></td>'
-                f'<td>{kinds.count("concept")}</td><td>{kinds.count("cloze")}</td>'
-                f'<td>{kinds.count("problem")}</td><td>{figs}</td></tr>')
-            for n in notes:
-                text = " ".join([n.item_id, *(_strip(" ".join(v for _, v in n.fields)))]).lower()
-                index_entries.append({"id": f"{n.item_id} #{n.slot}", "topic": t.title,
-                                      "url": f"{page}#{n.item_id}--{n.slot}", "text": text})
+        mj_index, mj_topic = _copy_mathjax(tmp, mathjax_files)
+        area_rows, index_entries = _topic_pages(tmp, by_topic, library, templates, mj_topic)
         body = ['<p><input id="search" type="search" placeholder="Search notes…" '
                 'aria-label="Search notes"></p><ul id="results"></ul>']
         for a in library.areas:
@@ -328,43 +360,26 @@ def write_site(deck: BuiltDeck, library: Library, templates: Path, out_dir: Path
         (tmp / MARKER).write_text(json.dumps({"ankigen": "preview",
                                               "files": sorted(k for k, d in written.items() if not d),
                                               "folders": sorted(k for k, d in written.items() if d)}))
-        check_replaceable(out_dir)
-        old = None
-        if out_dir.exists() and next(out_dir.iterdir(), None) is None:  # the user's empty folder: fill it
-            for entry in tmp.iterdir():
-                entry.rename(out_dir / entry.name)
-            tmp.rmdir()
-        else:
-            if out_dir.exists():  # our own site (checked just above): swapped out, then removed
-                old = Path(tempfile.mkdtemp(prefix=".preview-old-", dir=out_dir.parent))
-                out_dir.rename(old / "site")
-            tmp.rename(out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        _swap_into_place(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return PreviewResult(out_dir / "index.html", len(deck.notes), len(by_topic))
 
 
-def preview(recipe_arg: str | None, topics: Sequence[str], variants: int | None, seed: int | None,
-            out_dir: Path, src: Path | None = None, mathjax: Path | None = None,
-            workers: int | None = None, use_cache: bool = True) -> PreviewResult:
-    from ankigen.cache import Cache, default_dir
-    from ankigen.paths import find_project
-    from ankigen.pipeline import default_workers, generate, load, resolve_recipe
+def preview(recipe_arg: str | None = None, topics: Sequence[str] = (), *, variants: int | None = None,
+            seed: int | None = None, out_dir: Path = Path("site"), src: Path | None = None,
+            mathjax: Path | None = None, workers: int | None = None, use_cache: bool = True,
+            cache_dir: Path | None = None) -> PreviewResult:
+    """Exactly the notes a build would make, as a static site in `out_dir`."""
 
-    project = find_project(src)
-    if mathjax is not None:
-        _mathjax_files(mathjax)
-    check_replaceable(out_dir)
-    library = load(project)
-    recipe, _ = resolve_recipe(project, recipe_arg, topics, variants, seed, None)
-    cache = Cache(default_dir(), project.templates) if use_cache else None
-    deck = generate(library, recipe, project, None, workers or default_workers(), cache)
-    for protected in (project.sources, project.templates):
-        if out_dir.resolve() == protected.resolve() or protected.resolve() in out_dir.resolve().parents:
-            raise UserError([Issue(f"refusing to write the preview into {protected}",
-                                   hint="use -o site or another folder")])
-    return write_site(deck, library, project.templates, out_dir, mathjax)
+    def before(project: Project, _: Path) -> None:  # refuse a bad target before the work
+        if mathjax is not None:
+            _mathjax_files(mathjax)
+        check_replaceable(out_dir)
+        refuse_sources(out_dir, project, what="the preview", hint="use -o site or another folder")
 
+    ready = prepare(Selection(recipe_arg, topics, variants, seed), src=src, workers=workers,
+                    cache=CacheOptions(use_cache, cache_dir), before=before)
+    assert ready.library is not None, "the site needs the sources (titles, areas)"
+    return write_site(ready.deck, ready.library, ready.project.templates, out_dir, mathjax)

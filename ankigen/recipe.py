@@ -1,14 +1,20 @@
-"""Deck recipes: which topics, how many variants, which seed, where to write."""
+"""Deck recipes: which topics, how many variants, which seed, where to write.
+
+A recipe comes from a file (or the default one) combined with command-line overrides
+(`resolve_recipe`); topic globs pick topics from the library (`select_topics`, `match_topics`).
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from ankigen.errors import Collector, Issue, UserError
 from ankigen.expr import suggest
 from ankigen.model import Library, Recipe, Topic
+from ankigen.paths import Project
 from ankigen.yamlpos import Map, Seq, load_yaml
 
 SAFE_OUTPUT = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,100}\.apkg$")
@@ -89,3 +95,42 @@ def select_topics(library: Library, recipe: Recipe) -> tuple[Topic, ...]:
         raise UserError([Issue("the recipe selects no topics", path=recipe.path,
                                hint="check include and exclude; run 'ankigen list'")])
     return chosen
+
+
+def match_topics(library: Library, globs: Sequence[str]) -> tuple[Topic, ...]:
+    """The topics any glob matches (all of them without globs); every glob must match one."""
+    recipe = Recipe("check", tuple(globs) or ("*",), (), 1, 1, "check.apkg", "--topics")
+    return select_topics(library, recipe)
+
+
+def available_recipes(project: Project) -> list[str]:
+    return sorted(p.stem for p in project.recipes.glob("*.yaml"))
+
+
+def resolve_recipe(project: Project, recipe_arg: str | None = None, *, topics: Sequence[str] = (),
+                   variants: int | None = None, seed: int | None = None, output: str | None = None,
+                   name: str | None = None) -> tuple[Recipe, Path]:
+    """Combine a recipe file (or the default) with command-line overrides; return it and its output path."""
+    if recipe_arg is not None:
+        path = Path(recipe_arg)
+        if not path.exists() and (project.recipes / f"{recipe_arg}.yaml").exists():
+            path = project.recipes / f"{recipe_arg}.yaml"
+        if not path.exists():
+            raise UserError([Issue(f"recipe '{recipe_arg}' not found", hint="give a path to a .yaml recipe or "
+                                   f"one of: {', '.join(available_recipes(project))}")])
+        recipe = load_recipe(path)
+        out_dir = path.parent if not project.bundled else project.output_dir
+    else:
+        recipe = load_recipe(project.recipes / f"{DEFAULT_RECIPE}.yaml")
+        out_dir = project.output_dir
+    if topics:
+        recipe = Recipe(recipe.name, tuple(topics), (), recipe.variants, recipe.seed,
+                        "subset.apkg", "--topics")
+    if variants is not None or seed is not None or name is not None:
+        recipe = Recipe(name or recipe.name, recipe.include, recipe.exclude,
+                        recipe.variants if variants is None else variants,
+                        recipe.seed if seed is None else seed, recipe.output, recipe.path)
+    out = Path(output) if output else out_dir / recipe.output
+    if out.suffix != ".apkg":
+        raise UserError([Issue(f"output '{out}' must end in .apkg", hint="e.g. -o decks/my.apkg")])
+    return recipe, out

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from pathlib import Path
 
-from ankigen.model import FinalNote
+from ankigen.model import FinalNote, Media
 
 
 def html_to_text(html: str) -> str:
@@ -28,3 +29,20 @@ def format_note(note: FinalNote, raw: bool = False) -> str:
         lines.append(body)
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _is_svg(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            head = f.read(512).lstrip()
+    except OSError:
+        return False
+    return head.startswith((b"<?xml", b"<svg")) and b"<svg" in head
+
+
+def write_figure(media: Media, path: Path) -> bool:
+    """Write the figure, unless `path` holds something other than an SVG figure (then False)."""
+    if path.exists() and not _is_svg(path):
+        return False
+    path.write_bytes(media.data)
+    return True

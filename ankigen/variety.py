@@ -9,19 +9,29 @@ comes up, and how much each constraint rejects.
 
 from __future__ import annotations
 
-import fnmatch
 import math
 import random
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ankigen.bounds import item_limit, run_limit, worker_pool
-from ankigen.errors import Issue, ItemError, UserError
+from ankigen import identity
+from ankigen.bounds import item_limit
+from ankigen.errors import ItemError, UserError
+from ankigen.exact import exact_evaluator, make_symbols
 from ankigen.lint import Finding, distinct, form_mismatch, lint_item, lint_note
-from ankigen.model import Concept, Library, Problem, Topic
+from ankigen.model import Concept, Problem, Topic
+from ankigen.notes import NoteContext, items_of, make_note
 from ankigen.paths import Project, find_project
+from ankigen.prepare import DEFAULT_CACHE, CacheOptions, load
+from ankigen.recipe import available_recipes, load_recipe, match_topics, resolve_recipe, select_topics
+from ankigen.runner import Runner, default_workers
+from ankigen.sample import constraints_need_derived, draw_params
+from ankigen.solve import derive
+from ankigen.verify import check_identity
 
 MIN_DISTINCT_SHARE = 0.8  # at least 40 distinct questions in 50 draws
 MAX_DEGENERATE_SHARE = 0.10  # a declared degenerate case in at most 10 % of the variants
@@ -70,15 +80,8 @@ class CheckReport:
         return self.findings + tuple(f for p in self.problems for f in p.findings)
 
 
-_STATE: dict[str, Any] = {}
-
-
 def rejection_shares(problem: Problem, seed: int, tries: int = REJECTION_TRIES) -> tuple[float, tuple[float, ...]]:
     """Acceptance of raw draws, and the share each constraint rejects (judged independently)."""
-    from ankigen import identity
-    from ankigen.exact import exact_evaluator, make_symbols
-    from ankigen.sample import constraints_need_derived, draw_params
-
     if not problem.constraints:
         return 1.0, ()
     rng = random.Random(identity.variant_seed(seed, problem.id, -1))
@@ -90,8 +93,6 @@ def rejection_shares(problem: Problem, seed: int, tries: int = REJECTION_TRIES) 
         try:
             ns: dict[str, Any] = {**symbols, **draw_params(problem, rng, symbols)}
             if needs_derived:
-                from ankigen.solve import derive
-
                 ns = derive(problem, ns, stop_on_error=False)
         except ItemError:
             rejected = [r + 1 for r in rejected]
@@ -111,8 +112,7 @@ def rejection_shares(problem: Problem, seed: int, tries: int = REJECTION_TRIES) 
 
 
 def _issue(problem: Problem, message: str, hint: str) -> str:
-    return Issue(message, path=problem.loc.path, line=problem.loc.line, column=problem.loc.column,
-                 item=f"problem '{problem.id}'", hint=hint).format()
+    return problem.loc.issue(message, item=f"problem '{problem.id}'", hint=hint).format()
 
 
 def variety_violations(problem: Problem, draws: int, questions: int, answers: int,
@@ -138,75 +138,91 @@ def variety_violations(problem: Problem, draws: int, questions: int, answers: in
 
 
 def _is_degenerate(problem: Problem, ns: dict[str, Any]) -> list[bool]:
-    from ankigen.exact import exact_evaluator
-
     ev = exact_evaluator(ns)
     out = []
     for ex, loc in problem.degenerate:
         try:
             out.append(bool(ev.backend.truth(ev.eval(ex))))
         except ItemError as e:
-            raise UserError([Issue(f"degenerate case '{ex.text}': {e.message}", path=loc.path, line=loc.line,
-                                   column=loc.column, item=f"problem '{problem.id}'", hint=e.hint)]) from e
+            raise loc.error(f"degenerate case '{ex.text}': {e.message}", item=f"problem '{problem.id}'",
+                            hint=e.hint) from e
     return out
 
 
-def _check_problem(index: int) -> tuple[int, ProblemReport]:
-    """One problem x all seeds (a worker's unit)."""
-    from ankigen.pipeline import problem_note, solve_and_verify
+@dataclass(frozen=True)
+class _Run:
+    """What the check of every item shares; forked workers inherit it."""
 
-    topic, p = _STATE["problems"][index]
-    seeds: range = _STATE["seeds"]
-    failures: list[str] = []
-    questions: set[str] = set()
-    answers: set[str] = set()
-    findings: list[Finding] = []
-    hits = [0] * len(p.degenerate)
-    checks = good = collided = 0
+    ctx: NoteContext
+    seeds: range  # the checked seeds (slot 0 of each)
+    draw: int  # the first `draw` of them are drawn too
+    build_variants: tuple[tuple[int, int], ...]  # (seed, slot) the recipes build, not drawn above
+
+
+@dataclass
+class _Tally:
+    """What the checked seeds of one problem showed."""
+
+    failures: list[str] = field(default_factory=list)
+    questions: set[str] = field(default_factory=set)
+    answers: set[str] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+    hits: list[int] = field(default_factory=list)  # per degenerate case
+    checks: int = 0
+    good: int = 0
+    collided: int = 0
     forms: tuple[str, ...] | None = None
-    for s in seeds:
+
+
+def _tally(run: _Run, topic: Topic, p: Problem) -> _Tally:
+    """Every checked seed through the note-making function of `build`; measured as it goes."""
+    t = _Tally(hits=[0] * len(p.degenerate))
+    for s in run.seeds:
         try:
             with item_limit(p, s, 0):
-                v = solve_and_verify(p, s, 0)
-                collided += v.solved.draw.collisions
-                if forms is None and v.spec:
-                    forms = tuple(accepted_form(e) for e in v.spec["answers"])
-                note, _ = problem_note(_STATE["library"], topic, p, "check", s, (0,), _STATE["project"],
-                                       _STATE["figures"], drawing=s - seeds.start < _STATE["draw"],
-                                       verified=v)
+                made = make_note(run.ctx, topic, p, seed=s, drawing=s - run.seeds.start < run.draw)
+                v = made.verified
+                assert v is not None
                 for k, hit in enumerate(_is_degenerate(p, v.solved.namespace())):
-                    hits[k] += hit
+                    t.hits[k] += hit
         except UserError as e:
-            failures.extend(i.format() for i in e.issues)
+            t.failures.extend(i.format() for i in e.issues)
             continue
-        good += 1
-        checks += len(v.results)
-        questions.add(note.field("Question"))
-        answers.add(note.field("Answer"))
-        findings += lint_note(note, p) + form_mismatch(note, p)
-    # what the shipped recipes build, so check fails wherever build would (once is enough per problem)
-    for s, slot in _STATE["build_variants"] if not failures else ():
+        t.collided += v.solved.draw.collisions
+        if t.forms is None and v.spec:
+            t.forms = tuple(accepted_form(e) for e in v.spec["answers"])
+        t.good += 1
+        t.checks += len(v.results)
+        t.questions.add(made.note.field("Question"))
+        t.answers.add(made.note.field("Answer"))
+        t.findings += lint_note(made.note, p) + form_mismatch(made.note, p)
+    return t
+
+
+def _check_problem(run: _Run, job: tuple[Topic, Problem]) -> ProblemReport:
+    """One problem x all seeds (a worker's unit), then the variants the recipes build, drawn as build draws them."""
+    topic, p = job
+    t = _tally(run, topic, p)
+    for s, slot in run.build_variants if not t.failures else ():
         try:
-            with item_limit(p, s, slot):
-                problem_note(_STATE["library"], topic, p, "check", s, (slot,), _STATE["project"],
-                             _STATE["figures"], drawing=_STATE["draw"] > 0)
+            make_note(run.ctx, topic, p, seed=s, slots=(slot,))
         except UserError as e:
-            failures.extend(i.format() for i in e.issues)
+            t.failures.extend(i.format() for i in e.issues)
     try:
-        with item_limit(p, seeds.start, 0):
-            acceptance, rejects = rejection_shares(p, seeds.start)
+        with item_limit(p, run.seeds.start, 0):
+            acceptance, rejects = rejection_shares(p, run.seeds.start)
     except UserError as e:
-        failures.extend(i.format() for i in e.issues)
+        t.failures.extend(i.format() for i in e.issues)
         acceptance, rejects = 0.0, (0.0,) * len(p.constraints)
-    degenerate = tuple((ex.text, h / good if good else 0.0) for (ex, _), h in zip(p.degenerate, hits, strict=True))
-    violations = variety_violations(p, good, len(questions), len(answers), degenerate) \
-        if good == len(seeds) else []
-    report = ProblemReport(
-        p.id, topic.id, len(seeds), checks, acceptance, len(answers), tuple(failures), len(questions),
-        tuple((ex.text, r) for (ex, _), r in zip(p.constraints, rejects, strict=True)), degenerate,
-        tuple(lint_item(p) + distinct(findings)), tuple(violations), len(p.mistakes), collided,
-        forms or ())
-    return index, report
+    good = t.good
+    degenerate = tuple((ex.text, h / good if good else 0.0) for (ex, _), h in zip(p.degenerate, t.hits, strict=True))
+    violations = variety_violations(p, good, len(t.questions), len(t.answers), degenerate) \
+        if good == len(run.seeds) else []
+    return ProblemReport(
+        p.id, topic.id, len(run.seeds), t.checks, acceptance, len(t.answers), tuple(dict.fromkeys(t.failures)),
+        len(t.questions), tuple((ex.text, r) for (ex, _), r in zip(p.constraints, rejects, strict=True)),
+        degenerate, tuple(lint_item(p) + distinct(t.findings)), tuple(violations), len(p.mistakes), t.collided,
+        t.forms or ())
 
 
 FORMS = {"number": "number (1/2, 0.5, 1e-3, sqrt(2), pi, e, ln)", "vector": "vector (1, 2)",
@@ -223,30 +239,26 @@ def accepted_form(entry: dict[str, Any]) -> str:
     return f"{entry['name']}: {form}; {tol}; close within {entry['close_rtol']:g}"
 
 
-def _check_concept(index: int) -> tuple[int, int, tuple[str, ...], tuple[Finding, ...]]:
-    """A concept's identity check, then its note (figure drawn, claims checked) and its lints."""
-    from ankigen.pipeline import concept_note
-    from ankigen.verify import check_identity
+ConceptOutcome = tuple[int, tuple[str, ...], tuple[Finding, ...]]
 
-    topic, c = _STATE["concepts"][index]
+
+def _check_concept(run: _Run, job: tuple[Topic, Concept]) -> ConceptOutcome:
+    """A concept's identity check, then its note (figure drawn as build draws it) and its lints."""
+    topic, c = job
     trials = 0
-    seed = _STATE["seeds"].start
+    seed = run.seeds.start
     try:
-        with item_limit(c, seed, 0):
-            if c.checks:
+        if c.checks:
+            with item_limit(c, seed, 0):
                 trials = check_identity(c, seed)
-            note, _ = concept_note(_STATE["library"], topic, c, "check", seed, _STATE["project"],
-                                   _STATE["figures"], drawing=_STATE["draw"] > 0)
+        made = make_note(run.ctx, topic, c, seed=seed)
     except UserError as e:
-        return index, -1, tuple(i.format() for i in e.issues), ()
-    return index, trials, (), tuple(lint_note(note, c))
+        return -1, tuple(i.format() for i in e.issues), ()
+    return trials, (), tuple(lint_note(made.note, c))
 
 
 def build_variants(project: Project, checked: range) -> list[tuple[int, int]]:
-    """The (seed, slot) pairs the shipped recipes build that the checked seeds do not cover."""
-    from ankigen.pipeline import available_recipes
-    from ankigen.recipe import load_recipe
-
+    """The (seed, slot) pairs the shipped recipes build that the checked (and drawn) seeds do not cover."""
     pairs: set[tuple[int, int]] = set()
     for name in available_recipes(project):
         try:
@@ -257,75 +269,37 @@ def build_variants(project: Project, checked: range) -> list[tuple[int, int]]:
     return sorted(p for p in pairs if not (p[1] == 0 and p[0] in checked))
 
 
-def _select(library: Library, topics: Sequence[str]) -> list[Topic]:
-    selected = [t for t in library.topics if not topics or any(fnmatch.fnmatchcase(t.id, g) for g in topics)]
-    if not selected:
-        raise UserError([Issue(f"no topic matches {' '.join(topics)}",
-                               hint="run 'ankigen list' to see topic ids")])
-    return selected
-
-
-def run_check(seeds: int = 50, topics: Sequence[str] = (), src: Path | None = None, first_seed: int = 1,
+def run_check(seeds: int = 50, topics: Sequence[str] = (), *, recipe_arg: str | None = None,
+              src: Path | None = None, first_seed: int = 1,
               progress_factory: Callable[[int], Progress] | None = None, workers: int | None = None,
-              draw_seeds: int = 2, use_cache: bool = True) -> CheckReport:
-    """Generate `seeds` variants of every problem; verify, lint and measure them; check concepts."""
-    from ankigen import pipeline
+              draw_seeds: int = 2, cache: CacheOptions = DEFAULT_CACHE) -> CheckReport:
+    """Generate `seeds` variants of every problem; verify, lint and measure them; check concepts.
 
+    Whatever `draw_seeds` says, every figure a build draws is drawn (so check fails where build fails).
+    """
     project = find_project(src)
-    library = pipeline.load(project)
-    selected = _select(library, topics)
+    library = load(project)
+    selected = select_topics(library, resolve_recipe(project, recipe_arg)[0]) if recipe_arg is not None \
+        else match_topics(library, topics)
     problems = [(t, p) for t in selected for p in t.problems]
-    concepts: list[tuple[Topic, Concept]] = [(t, c) for t in selected for c in t.concepts]
+    concepts = [(t, c) for t in selected for c in t.concepts]
     progress = progress_factory(len(problems) + len(concepts)) if progress_factory else None
-    store = None
-    if use_cache and draw_seeds > 0:
-        from ankigen.cache import Cache, default_dir
-
-        store = Cache(default_dir(), project.templates).figures()
+    store = cache.open(project.templates)
     checked = range(first_seed, first_seed + seeds)
-    _STATE.update(problems=problems, concepts=concepts, project=project, library=library, figures=store,
-                  seeds=checked, draw=draw_seeds, build_variants=build_variants(project, checked))
-    reports: dict[int, ProblemReport] = {}
-    failures: list[str] = []
-    findings: list[Finding] = []
-    identities = trials = 0
-    n_workers = workers or pipeline.default_workers()
-    try:
-        with pipeline._long_lived(figures=draw_seeds > 0), run_limit():
-            for _, n, fails, found in _map(_check_concept, len(concepts), n_workers, 8):
-                failures.extend(fails)
-                findings.extend(found)
-                if n > 0:
-                    identities += 1
-                    trials += n
-                if progress:
-                    progress(1)
-            for index, report in _map(_check_problem, len(problems), n_workers, 1):
-                reports[index] = report
-                if progress:
-                    progress(1)
-    finally:
-        _STATE.clear()
-    return CheckReport(tuple(reports[i] for i in range(len(problems))), identities, trials,
-                       tuple(failures), tuple(distinct(findings)))
-
-
-def _map(fn: Callable[[int], Any], n: int, workers: int, chunk: int) -> Any:
-    """fn over range(n), in forked workers when there are several (results in order)."""
-    from ankigen import pipeline
-
-    if workers > 1 and n > 1 and pipeline._can_fork():
-        with worker_pool(workers, pipeline._die_with_parent) as pool:
-            yield from pool.map(fn, range(n), chunksize=chunk)
-    else:
-        for i in range(n):
-            yield fn(i)
+    run = _Run(NoteContext(library, project, "check", store.figures() if store is not None else None),
+               checked, draw_seeds, tuple(build_variants(project, checked[:draw_seeds])))
+    figures = any(i.figure is not None for t in selected for i in items_of(t))
+    with Runner(workers=workers or default_workers(), figures=figures) as runner:
+        concept_outcomes = runner.map(partial(_check_concept, run), concepts, chunk=8, progress=progress)
+        reports = runner.map(partial(_check_problem, run), problems, chunk=1, progress=progress)
+    failures = [f for _, fails, _ in concept_outcomes for f in fails]
+    findings = [f for _, _, found in concept_outcomes for f in found]
+    trials = [n for n, _, _ in concept_outcomes if n > 0]
+    return CheckReport(tuple(reports), len(trials), sum(trials), tuple(failures), tuple(distinct(findings)))
 
 
 def format_check(report: CheckReport, seeds: int, quiet: bool, strict: bool) -> tuple[list[str], list[str], bool]:
     """The check's table (stdout), its failures (stderr), and whether it failed."""
-    from collections import Counter
-
     out: list[str] = []
     err: list[str] = []
     if not quiet:

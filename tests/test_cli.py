@@ -116,7 +116,7 @@ def test_show_reproduces_the_built_note(proj):
 
     os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
     try:
-        build(None, (), None, 5, str(proj / "decks" / "s5.apkg"), proj / "cards_src")
+        build(seed=5, output=str(proj / "decks" / "s5.apkg"), src=proj / "cards_src")
     finally:
         del os.environ["SOURCE_DATE_EPOCH"]
     r = run("show", "cli-eigen-2x2", "--seed", "5", "--variant", "2", "--html", cwd=proj)

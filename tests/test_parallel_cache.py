@@ -109,16 +109,16 @@ def test_unchanged_rebuild_reuses_everything_and_is_identical(tmp_path, src_copy
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     cache = tmp_path / "cache"
-    a = build(None, (), None, None, str(tmp_path / "a.apkg"), src_copy / "cards_src", cache_dir=cache)
-    b = build(None, (), None, None, str(tmp_path / "b.apkg"), src_copy / "cards_src", cache_dir=cache)
-    build(None, (), None, None, str(tmp_path / "c.apkg"), src_copy / "cards_src", use_cache=False)
+    a = build(output=str(tmp_path / "a.apkg"), src=src_copy / "cards_src", cache_dir=cache)
+    b = build(output=str(tmp_path / "b.apkg"), src=src_copy / "cards_src", cache_dir=cache)
+    build(output=str(tmp_path / "c.apkg"), src=src_copy / "cards_src", use_cache=False)
     assert a.cached == 0 and b.cached == b.notes == a.notes
     assert (tmp_path / "a.apkg").read_bytes() == (tmp_path / "b.apkg").read_bytes() \
         == (tmp_path / "c.apkg").read_bytes()
     # any change to the sources leaves the whole-build shortcut
     f = sorted((src_copy / "cards_src").glob("*/*.yaml"))[0]
     f.write_text(f.read_text() + "\n# a comment\n")
-    d = build(None, (), None, None, str(tmp_path / "d.apkg"), src_copy / "cards_src", cache_dir=cache)
+    d = build(output=str(tmp_path / "d.apkg"), src=src_copy / "cards_src", cache_dir=cache)
     assert d.cached == d.notes  # every note still comes from the per-note cache
 
 

@@ -83,7 +83,8 @@ def site(tmp_path_factory):
     if not MATHJAX.exists():
         pytest.skip("needs `npm ci --prefix tests/mathjax`")
     out = tmp_path_factory.mktemp("preview") / "site"
-    result = preview(None, (), 1, 3, out, (Path(__file__).resolve().parent.parent / "cards_src"), MATHJAX)
+    result = preview(variants=1, seed=3, out_dir=out, src=Path(__file__).resolve().parent.parent / "cards_src",
+                     mathjax=MATHJAX)
     return result
 
 
