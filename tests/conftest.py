@@ -1,15 +1,79 @@
-"""Shared fixtures: the real sources, built once per session where possible."""
+"""Shared fixtures: the full default deck built ONCE per test session, and a small project.
+
+The full deck (~900 notes) is for content tests only (Anki import and rendering, MathJax,
+phones, the real reviewer, notation, hazards). Build properties (determinism, cache,
+parallel, progress, interruption, diff, the CLI) are proven on tests/fixtures/small, which
+builds in seconds. Under pytest-xdist the first worker that needs the full deck builds it
+(under a file lock) and the others load what it saved next to their base temp folders.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SMALL = FIXTURES / "small"
+SHARED_CACHE_ENV = "ANKIGEN_TEST_SHARED_CACHE"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite tests/golden/*.json from the current output instead of comparing")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    # Never touch the user's cache; subprocesses inherit this. One folder for the whole session:
+    # the controller makes it and xdist workers (which inherit its environment) share it.
+    if not os.environ.get(SHARED_CACHE_ENV):
+        folder = tempfile.mkdtemp(prefix="ankigen-test-cache-")
+        os.environ[SHARED_CACHE_ENV] = folder
+        config.stash[_OWN_CACHE] = folder
+    os.environ["ANKIGEN_CACHE_DIR"] = os.environ[SHARED_CACHE_ENV]
+
+
+_OWN_CACHE = pytest.StashKey[str]()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_OWN_CACHE, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop(SHARED_CACHE_ENV, None)
+
+
+def session_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder shared by every xdist worker of this session (and by nothing else)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def once_per_session(tmp_path_factory: pytest.TempPathFactory, name: str, make: Any) -> Any:
+    """`make()` computed by one worker of the session; the others load its pickle."""
+    root = session_root(tmp_path_factory)
+    done = root / f"{name}.pickle"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held while the first worker builds; released on close
+        if done.exists():
+            return pickle.loads(done.read_bytes())
+        value = make()
+        part = done.with_suffix(".part")
+        part.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        part.replace(done)
+        return value
+
+
+# ---- the real sources: the full default deck ---------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -33,18 +97,67 @@ def default_recipe(project):
     return load_recipe(project.recipes / "ml-math.yaml")
 
 
-@pytest.fixture(scope="session")
-def built_deck(library, default_recipe, project):
+def _generate(library, recipe, project, **options):
     from ankigen.pipeline import generate
 
-    return generate(library, default_recipe, project)
+    return generate(library, recipe, project, **options)
+
+
+@pytest.fixture(scope="session")
+def built_deck(library, default_recipe, project, tmp_path_factory):
+    """The whole default deck (seed 1), built once per session, through the session's cache:
+    later `ankigen build` runs of the default recipe in any worker reuse its notes."""
+    from ankigen.cache import Cache, default_dir
+
+    def make():
+        return _generate(library, default_recipe, project, workers=1, cache=Cache(default_dir(), project.templates))
+
+    return once_per_session(tmp_path_factory, "full-deck", make)
 
 
 @pytest.fixture()
 def src_copy(tmp_path):
-    """A writable copy of the project (sources, templates, recipes)."""
+    """A writable copy of the real project (sources, templates, recipes): content tests only."""
     for name in ("cards_src", "templates", "decks"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("*.apkg"))
+    return tmp_path
+
+
+# ---- the small project: build properties ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def small_proj():
+    from ankigen.paths import find_project
+
+    return find_project(SMALL / "cards_src")
+
+
+@pytest.fixture(scope="session")
+def small_library(small_proj):
+    from ankigen.pipeline import load
+
+    return load(small_proj)
+
+
+@pytest.fixture(scope="session")
+def small_recipe(small_proj):
+    from ankigen.recipe import load_recipe
+
+    return load_recipe(small_proj.recipes / "ml-math.yaml")
+
+
+@pytest.fixture(scope="session")
+def small_deck(small_library, small_recipe, small_proj):
+    """The small project's default deck (8 notes, 3 variants), built serially without a cache."""
+    return _generate(small_library, small_recipe, small_proj)
+
+
+@pytest.fixture()
+def small_copy(tmp_path) -> Path:
+    """A writable copy of the small project laid out like a clone: cards_src, decks, templates."""
+    shutil.copytree(SMALL, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.apkg", "README.md"))
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
     return tmp_path
 
 
@@ -54,9 +167,30 @@ def fixed_epoch(monkeypatch):
     return 1700000000
 
 
-def pytest_configure(config):
-    import tempfile
+# ---- child processes ---------------------------------------------------------------------
 
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    # never touch the user's cache; subprocesses inherit this
-    os.environ["ANKIGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="ankigen-test-cache-")
+
+def kill_group(proc: Any) -> None:
+    """End a child started with start_new_session=True and everything it started."""
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=30)
+    except Exception:  # noqa: BLE001 - cleanup must not hide the test's own failure
+        pass
+
+
+@pytest.fixture()
+def children() -> Iterator[list[Any]]:
+    """Register Popen objects here (start them with start_new_session=True): each one's process
+    group is killed after the test, pass or fail."""
+    procs: list[Any] = []
+    try:
+        yield procs
+    finally:
+        for proc in procs:
+            kill_group(proc)
