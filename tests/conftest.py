@@ -9,6 +9,7 @@ builds in seconds. Under pytest-xdist the first worker that needs the full deck 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pickle
@@ -174,14 +175,10 @@ def kill_group(proc: Any) -> None:
     """End a child started with start_new_session=True and everything it started."""
     import signal
 
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
+    with contextlib.suppress(Exception):  # cleanup must not hide the test's own failure
         proc.wait(timeout=30)
-    except Exception:  # noqa: BLE001 - cleanup must not hide the test's own failure
-        pass
 
 
 @pytest.fixture()
