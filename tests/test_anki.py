@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-anki_collection = pytest.importorskip("anki.collection")
+from tests.tools import importorskip_or_fail
+
+anki_collection = importorskip_or_fail("anki.collection")
 
 from anki.collection import (  # noqa: E402
     Collection,

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from ankigen import cli
+from tests.tools import require_tool
 
 
 def _tree_digest(folder: Path) -> dict[str, str]:
@@ -251,10 +252,7 @@ def _bundle(tmp_path: Path) -> Path:
     """A copy of the MathJax bundle with the user's files beside it."""
     import shutil
 
-    if not MATHJAX_ES5.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("needs `npm ci --prefix tests/mathjax`")
-        pytest.skip("needs `npm ci --prefix tests/mathjax`")
+    require_tool("mathjax")
     root = tmp_path / "home"
     shutil.copytree(MATHJAX_ES5, root / "es5", ignore=shutil.ignore_patterns("sre", "*.map"))
     (root / "es5" / "id_rsa").write_text("PRIVATE KEY")

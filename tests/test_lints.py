@@ -55,7 +55,8 @@ def test_declared_and_text_definitions_silence_the_symbol_lint(fixture_report):
     assert lint.undefined_symbols(r"Let \( \mu = 2 \) and \( f(x, y) = x + y \); find \( \mu f \).", []) == []
     assert lint.undefined_symbols(r"If \( a, b \in \mathbb{R} \), is \( a + b \lt c \)?", []) == ["c"]
     assert lint.undefined_symbols(r"\( w_i \) is \( \mathbf{w} \)", ["w", r"\mathbf{w}"]) == []
-    assert lint.undefined_symbols(r"the set \( \{ \mathbf{z} : f(\mathbf{z}) = 0 \} \), \( \forall t \), \( q \)", []) == ["q"]
+    assert lint.undefined_symbols(r"the set \( \{ \mathbf{z} : f(\mathbf{z}) = 0 \} \), \( \forall t \), \( q \)",
+                                  []) == ["q"]
     assert lint.undefined_symbols(r"\( a = {{c1::b}} \)", ["b"]) == []  # no 'c' from the cloze marker
     # a symbol declared with its subscripts is defined, as the text's subscripted uses are read
     assert lint.undefined_symbols(r"\( \boldsymbol{\mu}_k \), \( r_{nk} \), \( \sigma_k^2 \), \( s \)",

@@ -7,7 +7,6 @@ type CSS, cloze handling), so the page holds exactly what AnkiDroid would show.
 from __future__ import annotations
 
 import io
-import os
 from typing import Any
 
 import pytest
@@ -22,16 +21,13 @@ from tests.phone_render import (
     page,
     render_deck,
 )
+from tests.tools import require
 from tests.wide import STILL_TOO_WIDE, WIDE_OK
 
 
 def _need_browser() -> None:
     missing = have_browser()
-    if missing:
-        msg = f"needs {', '.join(missing)} (.ci/run installs them)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
+    require(not missing, f"{', '.join(missing)} (.ci/run installs them)")
 
 
 @pytest.fixture(scope="module")

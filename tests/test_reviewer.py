@@ -20,11 +20,11 @@ import pytest
 from tests.reviewer_run import (
     CANARY,
     MODES,
-    missing_tools,
     run_reviewer,
     sample_cards,
     typing_cards,
 )
+from tests.tools import require_tool
 from tests.wide import WIDE_OK
 
 TOL = 2  # px a formula may overhang its box without counting as wider
@@ -32,12 +32,7 @@ TOL = 2  # px a formula may overhang its box without counting as wider
 
 @pytest.fixture(scope="module")
 def review(built_deck, library, project, tmp_path_factory) -> dict[str, Any]:
-    missing = missing_tools()
-    if missing:
-        msg = f"the reviewer test needs {', '.join(missing)} (.ci/run installs them)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
+    require_tool("reviewer")
     from ankigen.package import write_package
 
     keep = os.environ.get("ANKIGEN_REVIEWER_OUT")  # a folder to keep the screenshots in
@@ -119,7 +114,8 @@ def test_reviewer_pages_are_clean(review, check):
     print(f"{check}: {sum(bad.values())} of {len(real_steps(review))} pages ({dict(bad)})")
     if check in ("wide", "page"):  # at phone width the count is tests/test_phone.py's (a ratchet)
         examples = [e for e in examples if not e.split()[0].endswith("mobile")]
-    assert not examples, f"{len(examples)} pages, screenshots in {review['out'] / 'shots'}:\n" + "\n".join(examples[:15])
+    assert not examples, (f"{len(examples)} pages, screenshots in {review['out'] / 'shots'}:\n"
+                          + "\n".join(examples[:15]))
 
 
 @pytest.mark.parametrize("check", ["mathjax", "raw", "images", "scrollbar", "console"])
