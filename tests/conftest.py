@@ -10,9 +10,7 @@ builds in seconds. Under pytest-xdist the first worker that needs the full deck 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
-import pickle
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -20,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.tools import once_per_session
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -51,27 +51,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
         os.environ.pop(SHARED_CACHE_ENV, None)
-
-
-def session_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder shared by every xdist worker of this session (and by nothing else)."""
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-
-
-def once_per_session(tmp_path_factory: pytest.TempPathFactory, name: str, make: Any) -> Any:
-    """`make()` computed by one worker of the session; the others load its pickle."""
-    root = session_root(tmp_path_factory)
-    done = root / f"{name}.pickle"
-    with open(root / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # held while the first worker builds; released on close
-        if done.exists():
-            return pickle.loads(done.read_bytes())
-        value = make()
-        part = done.with_suffix(".part")
-        part.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        part.replace(done)
-        return value
 
 
 # ---- the real sources: the full default deck ---------------------------------------------

@@ -24,7 +24,7 @@ from tests.reviewer_run import (
     sample_cards,
     typing_cards,
 )
-from tests.tools import require_tool
+from tests.tools import once_per_session, require_tool
 from tests.wide import WIDE_OK
 
 TOL = 2  # px a formula may overhang its box without counting as wider
@@ -32,21 +32,27 @@ TOL = 2  # px a formula may overhang its box without counting as wider
 
 @pytest.fixture(scope="module")
 def review(built_deck, library, project, tmp_path_factory) -> dict[str, Any]:
+    """One run of Anki desktop per test session: Anki allows one instance at a time, so under
+    xdist the first worker runs it (under a lock) and the others read its results."""
     require_tool("reviewer")
-    from ankigen.package import write_package
 
-    keep = os.environ.get("ANKIGEN_REVIEWER_OUT")  # a folder to keep the screenshots in
-    out = Path(tempfile.mkdtemp(prefix="reviewer-", dir=keep)) if keep else tmp_path_factory.mktemp("reviewer")
-    apkg = write_package(built_deck, out / "deck.apkg", project.templates)
-    cards = sample_cards(built_deck, library)
-    for card in cards:
-        card["shot"] = True
-    typing = typing_cards(built_deck, cards)
-    result = run_reviewer(apkg, cards, out, canary=CANARY, typing=typing)
-    print(f"\nreal reviewer: {len(cards)} cards, {len(result['steps'])} pages; screenshots in {out / 'shots'}")
-    print(f"typed into the answer boxes: {result['typing_counts']}")
-    assert result["error"] is None, result["error"]
-    return {"result": result, "cards": cards, "out": out, "typing": typing}
+    def run() -> dict[str, Any]:
+        from ankigen.package import write_package
+
+        keep = os.environ.get("ANKIGEN_REVIEWER_OUT")  # a folder to keep the screenshots in
+        out = Path(tempfile.mkdtemp(prefix="reviewer-", dir=keep)) if keep else tmp_path_factory.mktemp("reviewer")
+        apkg = write_package(built_deck, out / "deck.apkg", project.templates)
+        cards = sample_cards(built_deck, library)
+        for card in cards:
+            card["shot"] = True
+        typing = typing_cards(built_deck, cards)
+        result = run_reviewer(apkg, cards, out, canary=CANARY, typing=typing)
+        print(f"\nreal reviewer: {len(cards)} cards, {len(result['steps'])} pages; screenshots in {out / 'shots'}")
+        print(f"typed into the answer boxes: {result['typing_counts']}")
+        assert result["error"] is None, result["error"]
+        return {"result": result, "cards": cards, "out": out, "typing": typing}
+
+    return once_per_session(tmp_path_factory, "reviewer", run)
 
 
 def findings(step: dict[str, Any], console: list[dict[str, Any]]) -> dict[str, list[str]]:

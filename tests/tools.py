@@ -8,12 +8,15 @@ success for something it never tested.
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import importlib.util
 import os
+import pickle
 import shutil
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -76,3 +79,28 @@ def require_tool(*names: str) -> None:
             continue
         present, what = TOOLS[name]
         require(present(), what)
+
+
+# ---- once per test session, across xdist workers -------------------------------------------
+
+
+def session_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder shared by every xdist worker of this session (and by nothing else)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def once_per_session(tmp_path_factory: pytest.TempPathFactory, name: str, make: Any) -> Any:
+    """`make()` run by one worker of the session, under a file lock (so never two at once: the
+    full build, the real Anki reviewer); the other workers wait for it and load its pickle."""
+    root = session_root(tmp_path_factory)
+    done = root / f"{name}.pickle"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also on failure
+        if done.exists():
+            return pickle.loads(done.read_bytes())
+        value = make()
+        part = done.with_suffix(".part")
+        part.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        part.replace(done)
+        return value
