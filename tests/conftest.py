@@ -46,6 +46,17 @@ def pytest_configure(config: pytest.Config) -> None:
 _OWN_CACHE = pytest.StashKey[str]()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order for 2 xdist workers: the first test starts the full-deck build (the longest single
+    piece of work), the tests that do not need the deck come next (the other worker runs them
+    meanwhile), the content tests on the full deck come last (by then it is built)."""
+    uses_deck = [i for i in items if "built_deck" in getattr(i, "fixturenames", ())]
+    if uses_deck:
+        first = uses_deck[0]
+        others = [i for i in items if "built_deck" not in getattr(i, "fixturenames", ())]
+        items[:] = [first, *others, *uses_deck[1:]]
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     folder = config.stash.get(_OWN_CACHE, None)
     if folder is not None:

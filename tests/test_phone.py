@@ -21,7 +21,7 @@ from tests.phone_render import (
     page,
     render_deck,
 )
-from tests.tools import require
+from tests.tools import once_per_session, require
 from tests.wide import STILL_TOO_WIDE, WIDE_OK
 
 
@@ -35,10 +35,13 @@ def rendered(built_deck, project, tmp_path_factory):
     _need_browser()
     from ankigen.package import write_package
 
-    work = tmp_path_factory.mktemp("phone")
-    apkg = write_package(built_deck, work / "deck.apkg", project.templates)
-    cards, media = render_deck(apkg, work)
-    return {"cards": cards, "media": media, "work": work}
+    def make() -> dict[str, Any]:  # once per session: one xdist worker renders, the others load it
+        work = tmp_path_factory.mktemp("phone")
+        apkg = write_package(built_deck, work / "deck.apkg", project.templates)
+        cards, media = render_deck(apkg, work)
+        return {"cards": cards, "media": media, "work": work}
+
+    return once_per_session(tmp_path_factory, "phone-rendered", make)
 
 
 @pytest.fixture(scope="module")

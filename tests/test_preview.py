@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ankigen.preview import preview, render_card
-from tests.tools import CHROMIUM, importorskip_or_fail, require_tool
+from tests.tools import CHROMIUM, importorskip_or_fail, once_per_session, require_tool
 
 MATHJAX = Path(__file__).parent / "mathjax" / "node_modules" / "mathjax" / "es5" / "tex-chtml.js"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -78,11 +78,14 @@ def test_cloze_cards_are_the_cards_anki_makes(library, default_recipe, project, 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-
+    """The preview of every topic (written once per session, read by every xdist worker)."""
     require_tool("mathjax")
-    out = tmp_path_factory.mktemp("preview") / "site"
-    result = preview(None, (), 1, 3, out, (Path(__file__).resolve().parent.parent / "cards_src"), MATHJAX)
-    return result
+
+    def make():
+        out = tmp_path_factory.mktemp("preview") / "site"
+        return preview(None, (), 1, 3, out, (Path(__file__).resolve().parent.parent / "cards_src"), MATHJAX)
+
+    return once_per_session(tmp_path_factory, "preview-site", make)
 
 
 @pytest.fixture(scope="module")

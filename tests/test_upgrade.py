@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tools import CHROMIUM, importorskip_or_fail, require_tool
+from tests.tools import CHROMIUM, importorskip_or_fail, once_per_session, require_tool
 
 anki_collection = importorskip_or_fail("anki.collection")
 
@@ -64,10 +64,13 @@ def import_apkg(col: Collection, path: Path, options: ImportAnkiPackageOptions):
 @pytest.fixture(scope="module")
 def new_apkg(library, default_recipe, project, tmp_path_factory):
     """The same topics built by the current code (3 variants, seed 7), a month after the fixture."""
-    recipe = dataclasses.replace(default_recipe, include=TOPICS, variants=3, seed=7)
-    deck = generate(library, recipe, project)
-    return package.write_package(deck, tmp_path_factory.mktemp("new") / "new.apkg", project.templates,
-                                 timestamp=T_NEW, previous=OLD)
+    def make() -> Path:  # once per session: one xdist worker builds it, the others reuse it
+        recipe = dataclasses.replace(default_recipe, include=TOPICS, variants=3, seed=7)
+        deck = generate(library, recipe, project)
+        return package.write_package(deck, tmp_path_factory.mktemp("new") / "new.apkg", project.templates,
+                                     timestamp=T_NEW, previous=OLD)
+
+    return once_per_session(tmp_path_factory, "upgrade-new", make)
 
 
 @dataclasses.dataclass
