@@ -90,13 +90,13 @@ def test_clear_cache_command(tmp_path, small_copy):
 
     folder = tmp_path / "c"
     r = subprocess.run([sys.executable, "-m", "ankigen", "build", "-q", "--variants", "1",
-                        "--cache-dir", str(folder)], cwd=small_copy, capture_output=True, text=True)
+                        "--cache-dir", str(folder)], cwd=small_copy, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     counted_notes = len(list((folder / "notes").rglob("*.json")))
     counted_figures = len(list((folder / "figures").rglob("*.json")))
     assert counted_notes > 0
     r = subprocess.run([sys.executable, "-m", "ankigen", "clear-cache", "--cache-dir", str(folder)],
-                       cwd=small_copy, capture_output=True, text=True)
+                       cwd=small_copy, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert re.fullmatch(r"removed (\d+) cached notes and (\d+) cached figures\n", r.stdout), r.stdout
     n_notes, n_figures = map(int, re.findall(r"\d+", r.stdout))

@@ -14,13 +14,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_ruff_clean():
     require_tool("ruff")
-    r = subprocess.run(["ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    r = subprocess.run(["ruff", "check", "."], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_mypy_clean():
     require_tool("mypy")
-    r = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
