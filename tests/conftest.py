@@ -50,15 +50,38 @@ def pytest_configure(config: pytest.Config) -> None:
 _OWN_CACHE = pytest.StashKey[str]()
 
 
+# Fixtures computed once per session (tests/tools.py once_per_session): the first test that uses
+# one computes it; the others wait for its lock, so they are moved to the end of the run.
+SHARED = ("review", "rendered", "deck_check", "site", "calculus", "full_apkg", "new_apkg")
+FIRST_ON_THE_DECK = ("review", "rendered")  # the longest content tests start as soon as the deck is built
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Order for 2 xdist workers: the first test starts the full-deck build (the longest single
-    piece of work), the tests that do not need the deck come next (the other worker runs them
-    meanwhile), the content tests on the full deck come last (by then it is built)."""
-    uses_deck = [i for i in items if "built_deck" in getattr(i, "fixturenames", ())]
-    if uses_deck:
-        first = uses_deck[0]
-        others = [i for i in items if "built_deck" not in getattr(i, "fixturenames", ())]
-        items[:] = [first, *others, *uses_deck[1:]]
+    """Order for 2 xdist workers, which take tests in this order: the first test starts the
+    full-deck build (the longest single piece of work); the tests that do not need the deck come
+    next (the other worker runs them meanwhile); then the content tests on the full deck, the
+    reviewer and phone first; last, the tests that reuse a once-per-session result, so that no
+    worker sits waiting for the other one to finish computing it."""
+    def names(item: pytest.Item) -> tuple[str, ...]:
+        return tuple(getattr(item, "fixturenames", ()))
+
+    seen: set[str] = set()
+    followers: list[pytest.Item] = []
+    leaders: list[pytest.Item] = []
+    for item in items:
+        shared = [n for n in SHARED if n in names(item)]
+        if shared and all(n in seen for n in shared):
+            followers.append(item)
+        else:
+            seen.update(shared)
+            leaders.append(item)
+    deck = [i for i in leaders if "built_deck" in names(i)]
+    if not deck:
+        return
+    rest = [i for i in leaders if "built_deck" not in names(i)]
+    deck.sort(key=lambda i: next((k for k, n in enumerate(FIRST_ON_THE_DECK) if n in names(i)), len(FIRST_ON_THE_DECK)))
+    first = next(i for i in deck if not any(n in names(i) for n in SHARED))  # the build alone
+    items[:] = [first, *rest, *[i for i in deck if i is not first], *followers]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
