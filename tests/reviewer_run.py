@@ -110,7 +110,8 @@ def run_reviewer(apkg: Path, cards: list[dict[str, Any]], out: Path, modes: list
                "QT_QPA_PLATFORM": "xcb", "ANKI_NOHIGHDPI": "1", "QTWEBENGINE_DISABLE_SANDBOX": "1",
                "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox --disable-gpu --disable-background-networking"}
         env.pop("WAYLAND_DISPLAY", None)
-        proc = subprocess.Popen([sys.executable, "-c", "import sys, aqt; sys.exit(aqt.run())", "-b", str(base), "-p", PROFILE],
+        proc = subprocess.Popen([sys.executable, "-c", "import sys, aqt; sys.exit(aqt.run())",
+                                 "-b", str(base), "-p", PROFILE],
                                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             deadline = time.monotonic() + timeout

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-anki_collection = pytest.importorskip("anki.collection")
+from tests.tools import importorskip_or_fail, once_per_session
+
+anki_collection = importorskip_or_fail("anki.collection")
 
 from anki.collection import (  # noqa: E402
     Collection,
@@ -47,21 +49,25 @@ def collection(tmp_path):
 
 @pytest.fixture(scope="module")
 def full_apkg(built_deck, project, tmp_path_factory):
-    """The whole default deck (seed 1) as a package."""
-    return write_package(built_deck, tmp_path_factory.mktemp("full") / "ml-math.apkg",
-                         project.templates, timestamp=T1)
+    """The whole default deck (seed 1) as a package (written once per session)."""
+    return once_per_session(tmp_path_factory, "full-apkg", lambda: write_package(
+        built_deck, tmp_path_factory.mktemp("full") / "ml-math.apkg", project.templates, timestamp=T1))
 
 
 @pytest.fixture(scope="module")
 def calculus(library, default_recipe, project, tmp_path_factory):
-    """The calculus topics, 2 variants: seed 1 at T1, then seed 2 at T2 built over it."""
-    recipe = dataclasses.replace(default_recipe, include=("calculus/*",), variants=2)
-    out = tmp_path_factory.mktemp("calculus")
-    deck1 = generate(library, recipe, project)
-    p1 = write_package(deck1, out / "seed1.apkg", project.templates, timestamp=T1)
-    deck2 = generate(library, dataclasses.replace(recipe, seed=2), project)
-    p2 = write_package(deck2, out / "seed2.apkg", project.templates, timestamp=T2, previous=p1)
-    return deck1, p1, deck2, p2, out
+    """The calculus topics, 2 variants: seed 1 at T1, then seed 2 at T2 built over it (once per session)."""
+
+    def make():
+        recipe = dataclasses.replace(default_recipe, include=("calculus/*",), variants=2)
+        out = tmp_path_factory.mktemp("calculus")
+        deck1 = generate(library, recipe, project)
+        p1 = write_package(deck1, out / "seed1.apkg", project.templates, timestamp=T1)
+        deck2 = generate(library, dataclasses.replace(recipe, seed=2), project)
+        p2 = write_package(deck2, out / "seed2.apkg", project.templates, timestamp=T2, previous=p1)
+        return deck1, p1, deck2, p2, out
+
+    return once_per_session(tmp_path_factory, "anki-calculus", make)
 
 
 def _topic_of(card) -> str:

@@ -23,14 +23,15 @@ from ankigen.verify import check_identity, verify
 SEEDS = range(1, 51)
 
 
-def _problems():
+def _library():
     from ankigen.paths import find_project
     from ankigen.pipeline import load
 
-    return load(find_project(Path(__file__).resolve().parent.parent / "cards_src")).problems()
+    return load(find_project(Path(__file__).resolve().parent.parent / "cards_src"))
 
 
-PROBLEMS = _problems()
+LIBRARY = _library()  # loaded once, at collection: the tests are parametrized by its items
+PROBLEMS = LIBRARY.problems()
 
 
 @pytest.mark.parametrize("problem", PROBLEMS, ids=[p.id for p in PROBLEMS])
@@ -81,15 +82,7 @@ def test_perturbed_check_is_caught(problem):
     assert any("check failed for seed 1" in m for m in messages), messages
 
 
-def _concepts_with_checks():
-    from ankigen.paths import find_project
-    from ankigen.pipeline import load
-
-    lib = load(find_project(Path(__file__).resolve().parent.parent / "cards_src"))
-    return [c for t in lib.topics for c in t.concepts if c.checks]
-
-
-CHECKED_CONCEPTS = _concepts_with_checks()
+CHECKED_CONCEPTS = [c for t in LIBRARY.topics for c in t.concepts if c.checks]
 
 
 @pytest.mark.parametrize("concept", CHECKED_CONCEPTS, ids=[c.id for c in CHECKED_CONCEPTS])

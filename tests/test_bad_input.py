@@ -3,9 +3,11 @@
 Each folder in tests/fixtures/bad/ holds the files that differ from the small
 good project in tests/fixtures/base/, optionally args.txt (the command, default
 `validate`) and env.txt, and expected.txt: the exact stderr. Refresh the
-expected files after a deliberate wording change with:
+expected files after a deliberate wording change with (as every golden of the suite):
 
-    ANKIGEN_UPDATE_GOLDEN=1 pytest tests/test_bad_input.py
+    python -m pytest tests/test_bad_input.py --update-goldens
+
+(`ANKIGEN_UPDATE_GOLDEN=1 pytest tests/test_bad_input.py` does the same.)
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def _project(case: Path, tmp: Path) -> Path:
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_bad_input_message(name, tmp_path, monkeypatch, capsys):
+def test_bad_input_message(name, tmp_path, monkeypatch, capsys, request):
     case = FIXTURES / "bad" / name
     proj = _project(case, tmp_path)
     monkeypatch.chdir(proj)
@@ -51,7 +53,7 @@ def test_bad_input_message(name, tmp_path, monkeypatch, capsys):
     assert exit_info.value.code == 2, err
     assert "Traceback" not in err
     expected_file = case / "expected.txt"
-    if os.environ.get("ANKIGEN_UPDATE_GOLDEN"):
+    if os.environ.get("ANKIGEN_UPDATE_GOLDEN") or request.config.getoption("--update-goldens"):
         expected_file.write_text(err)
     assert err == expected_file.read_text()
     # nothing half-written: no new files, sources untouched

@@ -197,7 +197,8 @@ def test_mistakes_and_collisions():
     ("(1,2", "missing ')'"), ("1//2", "unexpected '/'"), ("((", "unexpected end"),
     ("[]", "empty brackets"), ("2 $", "unexpected character '$'"), ("1.2.3", "unexpected number '.3'"),
     ("1" * 301, "too long"), ("(" * (MAX_DEPTH + 1) + "1" + ")" * (MAX_DEPTH + 1), "too deeply nested"),
-    ("-" * 60 + "1", "too deeply nested"), ("(1,2)+1", "cannot compute with a list"), ("😀", "unexpected character '😀'"),
+    ("-" * 60 + "1", "too deeply nested"), ("(1,2)+1", "cannot compute with a list"),
+    ("😀", "unexpected character '😀'"),
 ])
 def test_unreadable_input_has_a_reason(typed, reason):
     r = judge(HALF, typed)

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 from ankigen import identity
 from ankigen.package import write_package
@@ -29,12 +35,34 @@ def _summary(deck):
     return [(n.guid, n.item_id, n.slot, n.deck, n.fields, n.tags) for n in deck.notes]
 
 
-def test_same_seed_same_notes_guids_and_media(built_deck, library, default_recipe, project):
-    again = generate(library, default_recipe, project)
-    assert _summary(again) == _summary(built_deck)
-    assert [(m.name, m.data) for m in again.media] == [(m.name, m.data) for m in built_deck.media]
+def test_same_seed_same_notes_guids_and_media(small_deck, small_library, small_recipe, small_proj):
+    again = generate(small_library, small_recipe, small_proj)
+    assert _summary(again) == _summary(small_deck)
+    assert [(m.name, m.data) for m in again.media] == [(m.name, m.data) for m in small_deck.media]
+    assert len(small_deck.media) >= 6  # figures on fronts and backs, one per variant
+
+
+def test_media_are_named_by_their_content(built_deck):
     for m in built_deck.media:
         assert m.name == f"ankigen-{hashlib.sha256(m.data).hexdigest()[:20]}.svg"
+
+
+def _cli_build(cwd: Path, out: str, *args: str, hashseed: str) -> bytes:
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000", PYTHONHASHSEED=hashseed)
+    r = subprocess.run([sys.executable, "-m", "ankigen", "build", "-q", "--no-cache", "-o", out, *args],
+                       cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    return (cwd / out).read_bytes()
+
+
+def test_separate_processes_serial_and_parallel_give_identical_packages(small_copy):
+    """Other processes (other hash seeds: set and dict order), -j 1 and -j 2: the same bytes."""
+    serial = _cli_build(small_copy, "a.apkg", "-j", "1", hashseed="1")
+    parallel = _cli_build(small_copy, "b.apkg", "-j", "2", hashseed="2")
+    assert serial == parallel
+    with zipfile.ZipFile(small_copy / "a.apkg") as zf:
+        media = json.loads(zf.read("media"))
+    assert len(media) >= 6
 
 
 def test_guids_are_unique_and_come_from_id_and_slot(built_deck):
@@ -44,13 +72,13 @@ def test_guids_are_unique_and_come_from_id_and_slot(built_deck):
         assert n.guid == identity.guid(n.item_id, n.slot)
 
 
-def test_other_seed_changes_numbers_not_guids(built_deck, library, default_recipe, project):
-    other = generate(library, dataclasses.replace(default_recipe, seed=default_recipe.seed + 1), project)
-    assert [n.guid for n in other.notes] == [n.guid for n in built_deck.notes]
-    changed = sum(1 for a, b in zip(other.notes, built_deck.notes, strict=True)
+def test_other_seed_changes_numbers_not_guids(small_deck, small_library, small_recipe, small_proj):
+    other = generate(small_library, dataclasses.replace(small_recipe, seed=small_recipe.seed + 1), small_proj)
+    assert [n.guid for n in other.notes] == [n.guid for n in small_deck.notes]
+    changed = sum(1 for a, b in zip(other.notes, small_deck.notes, strict=True)
                   if a.note_type == "problem" and a.fields != b.fields)
-    problems = sum(1 for n in built_deck.notes if n.note_type == "problem")
-    assert changed >= 0.8 * problems
+    problems = sum(1 for n in small_deck.notes if n.note_type == "problem")
+    assert problems >= 4 and changed >= 0.8 * problems
 
 
 def test_identity_values_are_frozen():
@@ -61,17 +89,17 @@ def test_identity_values_are_frozen():
     assert identity.guid("eigen-2x2", 0) != identity.guid("eigen-2x2", 1)
 
 
-def test_source_date_epoch_gives_identical_package_bytes(built_deck, project, tmp_path, fixed_epoch):
-    a = write_package(built_deck, tmp_path / "a.apkg", project.templates)
-    b = write_package(built_deck, tmp_path / "b.apkg", project.templates)
+def test_source_date_epoch_gives_identical_package_bytes(small_deck, small_proj, tmp_path, fixed_epoch):
+    a = write_package(small_deck, tmp_path / "a.apkg", small_proj.templates)
+    b = write_package(small_deck, tmp_path / "b.apkg", small_proj.templates)
     assert a.read_bytes() == b.read_bytes()
 
 
-def test_adding_a_problem_changes_no_other_note(src_copy):
-    proj = find_project(src_copy / "cards_src")
+def test_adding_a_problem_changes_no_other_note(small_copy):
+    proj = find_project(small_copy / "cards_src")
     recipe = load_recipe(proj.recipes / "ml-math.yaml")
     before = generate(load(proj), recipe, proj)
-    topic_file = sorted((src_copy / "cards_src").glob("*/*.yaml"))[0]
+    topic_file = sorted((small_copy / "cards_src").glob("*/*.yaml"))[0]
     text = topic_file.read_text()
     if "\nproblems:" not in text:
         text += "\nproblems:\n"

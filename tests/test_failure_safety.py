@@ -6,6 +6,8 @@ import contextlib
 import errno
 import hashlib
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from ankigen import cli
+from tests.tools import require_tool
 
 
 def _tree_digest(folder: Path) -> dict[str, str]:
@@ -23,32 +26,69 @@ def _tree_digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _start_build(cwd: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "ankigen", "build", "--variants", "25", *extra],
-                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+class Build:
+    """A parallel build of the small project in a terminal (a pty, as when a user runs it), long
+    enough to interrupt (4 problems x 25 variants). Its own process group, registered with
+    `children`, so it is killed after the test whatever happens."""
+
+    def __init__(self, cwd: Path, children: list[subprocess.Popen]):
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen([sys.executable, "-m", "ankigen", "build", "--variants", "25", "-j", "2"],
+                                     cwd=cwd, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+                                     env=dict(os.environ, COLUMNS="100"))
+        os.close(slave)
+        children.append(self.proc)
+        self.output = b""
+
+    def _read(self, timeout: float) -> bool:
+        """Read what the build printed; False once it closed the terminal."""
+        if select.select([self.master], [], [], timeout)[0]:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:  # EIO: the build and its workers closed the terminal
+                return False
+            self.output += chunk
+            return bool(chunk)
+        return True
+
+    def wait_until_generating(self, seconds: float = 300.0) -> set[int]:
+        """Poll (no fixed sleep) until the progress bar shows: the workers are forked and notes are
+        coming in. The deadline only bounds a broken build (on a loaded machine: 20 s and more)."""
+        deadline = time.monotonic() + seconds
+        while "━" not in self.output.decode(errors="replace"):
+            assert time.monotonic() < deadline, f"no progress within {seconds:.0f} s: {self.output!r}"
+            assert self._read(0.1) and self.proc.poll() is None, \
+                f"build finished before it could be interrupted: {self.output!r}"
+        workers = _children(self.proc.pid)
+        assert self.proc.poll() is None, "build finished before it could be interrupted"
+        return workers
+
+    def finish(self, seconds: float = 120.0) -> str:
+        """Everything it printed until it ended (the terminal must be read, or it would block)."""
+        deadline = time.monotonic() + seconds
+        while self._read(0.1) and time.monotonic() < deadline:
+            pass
+        self.proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        os.close(self.master)
+        return self.output.decode(errors="replace")
 
 
 @pytest.fixture()
-def previous_deck(src_copy):
-    out = src_copy / "decks" / "ml-math.apkg"
+def previous_deck(small_copy):
+    out = small_copy / "decks" / "ml-math.apkg"
     r = subprocess.run([sys.executable, "-m", "ankigen", "build", "-q", "--variants", "1"],
-                       cwd=src_copy, capture_output=True, text=True)
+                       cwd=small_copy, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     return out, out.read_bytes()
 
 
-def _wait_until_generating(proc: subprocess.Popen, seconds: float = 3.0) -> None:
-    time.sleep(seconds)
-    assert proc.poll() is None, "build finished before it could be interrupted"
-
-
-def test_ctrl_c_midway_leaves_previous_deck_and_no_temp_files(src_copy, previous_deck):
+def test_ctrl_c_midway_leaves_previous_deck_and_no_temp_files(small_copy, previous_deck, children):
     out, before = previous_deck
-    proc = _start_build(src_copy)
-    _wait_until_generating(proc)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130
+    build = Build(small_copy, children)
+    build.wait_until_generating()
+    build.proc.send_signal(signal.SIGINT)
+    err = build.finish()
+    assert build.proc.returncode == 130, err
     assert "interrupted; nothing was written" in err and "Traceback" not in err
     assert out.read_bytes() == before
     assert sorted(p.name for p in out.parent.iterdir() if p.name.endswith(".tmp")) == []
@@ -62,26 +102,34 @@ def _children(pid: int) -> set[int]:
     return out
 
 
-def test_killed_build_leaves_previous_deck_and_no_orphans(src_copy, previous_deck):
+def _alive(pid: int) -> bool:
+    """A process that still runs (a zombie waiting for its parent to reap it does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def test_killed_build_leaves_previous_deck_and_no_orphans(small_copy, previous_deck, children):
     out, before = previous_deck
-    proc = _start_build(src_copy)
-    _wait_until_generating(proc)
-    workers = _children(proc.pid)
+    build = Build(small_copy, children)
+    workers = build.wait_until_generating()
     assert workers, "the build should be running worker processes"
-    proc.kill()
-    proc.wait(timeout=60)
-    deadline = time.time() + 20
-    while time.time() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
-        time.sleep(0.2)
-    assert not [w for w in workers if Path(f"/proc/{w}").exists()], "orphaned workers"
+    build.proc.kill()
+    build.finish()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.05)
+    assert not [w for w in workers if _alive(w)], "orphaned workers"
     assert out.read_bytes() == before
     with zipfile.ZipFile(out) as zf:
         assert zf.testzip() is None
 
 
-def test_full_disk_gives_clear_error_and_keeps_previous_deck(src_copy, previous_deck, monkeypatch, capsys):
+def test_full_disk_gives_clear_error_and_keeps_previous_deck(small_copy, previous_deck, monkeypatch, capsys):
     out, before = previous_deck
-    monkeypatch.chdir(src_copy)
+    monkeypatch.chdir(small_copy)
 
     def no_space(self, *args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -97,10 +145,10 @@ def test_full_disk_gives_clear_error_and_keeps_previous_deck(src_copy, previous_
 
 
 @pytest.mark.parametrize("target", ["a-file/deck.apkg", "a-folder.apkg"])
-def test_unwritable_output_path(src_copy, monkeypatch, capsys, target):
-    monkeypatch.chdir(src_copy)
-    (src_copy / "a-file").write_text("not a folder")
-    (src_copy / "a-folder.apkg").mkdir()
+def test_unwritable_output_path(small_copy, monkeypatch, capsys, target):
+    monkeypatch.chdir(small_copy)
+    (small_copy / "a-file").write_text("not a folder")
+    (small_copy / "a-folder.apkg").mkdir()
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["build", "-q", "--variants", "1", "-o", target])
     err = capsys.readouterr().err
@@ -109,18 +157,18 @@ def test_unwritable_output_path(src_copy, monkeypatch, capsys, target):
     assert "Traceback" not in err
 
 
-def test_build_never_writes_into_sources_or_templates(src_copy, monkeypatch, capsys):
-    monkeypatch.chdir(src_copy)
-    sources, templates = _tree_digest(src_copy / "cards_src"), _tree_digest(src_copy / "templates")
+def test_build_never_writes_into_sources_or_templates(small_copy, monkeypatch, capsys):
+    monkeypatch.chdir(small_copy)
+    sources, templates = _tree_digest(small_copy / "cards_src"), _tree_digest(small_copy / "templates")
     cli.main(["build", "-q", "--variants", "1"])
-    assert _tree_digest(src_copy / "cards_src") == sources
-    assert _tree_digest(src_copy / "templates") == templates
+    assert _tree_digest(small_copy / "cards_src") == sources
+    assert _tree_digest(small_copy / "templates") == templates
     for target in ("cards_src/deck.apkg", "templates/anki/deck.apkg"):
         with pytest.raises(SystemExit) as exit_info:
             cli.main(["build", "-q", "--variants", "1", "-o", target])
         assert exit_info.value.code == 2
         assert "refusing to write the deck into" in capsys.readouterr().err
-    assert _tree_digest(src_copy / "cards_src") == sources
+    assert _tree_digest(small_copy / "cards_src") == sources
 
 
 # ---- preview never deletes what it did not write (issue 10, class 1) ---------------------
@@ -204,10 +252,7 @@ def _bundle(tmp_path: Path) -> Path:
     """A copy of the MathJax bundle with the user's files beside it."""
     import shutil
 
-    if not MATHJAX_ES5.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("needs `npm ci --prefix tests/mathjax`")
-        pytest.skip("needs `npm ci --prefix tests/mathjax`")
+    require_tool("mathjax")
     root = tmp_path / "home"
     shutil.copytree(MATHJAX_ES5, root / "es5", ignore=shutil.ignore_patterns("sre", "*.map"))
     (root / "es5" / "id_rsa").write_text("PRIVATE KEY")

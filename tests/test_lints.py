@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ankigen import lint
+from tests.tools import once_per_session
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "lint"
@@ -55,7 +56,8 @@ def test_declared_and_text_definitions_silence_the_symbol_lint(fixture_report):
     assert lint.undefined_symbols(r"Let \( \mu = 2 \) and \( f(x, y) = x + y \); find \( \mu f \).", []) == []
     assert lint.undefined_symbols(r"If \( a, b \in \mathbb{R} \), is \( a + b \lt c \)?", []) == ["c"]
     assert lint.undefined_symbols(r"\( w_i \) is \( \mathbf{w} \)", ["w", r"\mathbf{w}"]) == []
-    assert lint.undefined_symbols(r"the set \( \{ \mathbf{z} : f(\mathbf{z}) = 0 \} \), \( \forall t \), \( q \)", []) == ["q"]
+    assert lint.undefined_symbols(r"the set \( \{ \mathbf{z} : f(\mathbf{z}) = 0 \} \), \( \forall t \), \( q \)",
+                                  []) == ["q"]
     assert lint.undefined_symbols(r"\( a = {{c1::b}} \)", ["b"]) == []  # no 'c' from the cloze marker
     # a symbol declared with its subscripts is defined, as the text's subscripted uses are read
     assert lint.undefined_symbols(r"\( \boldsymbol{\mu}_k \), \( r_{nk} \), \( \sigma_k^2 \), \( s \)",
@@ -115,11 +117,13 @@ def test_check_prints_findings_and_fails_when_strict(tmp_path, monkeypatch, caps
 
 
 @pytest.fixture(scope="session")
-def deck_check():
-    """Every problem of the deck for 10 seeds and every concept, as `ankigen check --seeds 10`."""
+def deck_check(tmp_path_factory):
+    """Every problem of the deck for 10 seeds and every concept, as `ankigen check --seeds 10`
+    (once per session: one xdist worker computes it, the others load it)."""
     from ankigen.pipeline import check
 
-    return check(seeds=10, src=ROOT / "cards_src", workers=2, draw_seeds=0)
+    return once_per_session(tmp_path_factory, "deck-check",
+                            lambda: check(seeds=10, src=ROOT / "cards_src", workers=2, draw_seeds=0))
 
 
 def test_deck_verifies_and_no_figure_contradicts_its_text(deck_check):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from html import unescape
 from pathlib import Path
@@ -12,14 +11,15 @@ from pathlib import Path
 import pytest
 
 from ankigen.texutil import CLOZE_RE, MATH_RE
+from tests.tools import require_tool
 
 CHECKER = Path(__file__).parent / "mathjax" / "tex_check.js"
 NODE_MODULES = Path(__file__).parent / "mathjax" / "node_modules" / "mathjax-full"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not NODE_MODULES.is_dir(),
-    reason="needs node and `npm ci --prefix tests/mathjax` (run by .ci/run)",
-)
+
+@pytest.fixture(autouse=True)
+def _needs_mathjax():
+    require_tool("mathjax")
 
 
 def typeset(items: list[dict]) -> dict:

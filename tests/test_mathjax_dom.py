@@ -8,25 +8,21 @@ the whole deck and generated attacks that get past the sanitizer.
 from __future__ import annotations
 
 import json
-import os
 import random
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from ankigen.texsafe import ALLOWED_COMMANDS, ALLOWED_ENVIRONMENTS, FORBIDDEN
+from tests.tools import require_tool
 
 HERE = Path(__file__).parent / "mathjax"
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _needs_node():
-    if shutil.which("node") is None or not (HERE / "node_modules" / "mathjax-full").is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("needs node and `npm ci --prefix tests/mathjax`")
-        pytest.skip("needs node and `npm ci --prefix tests/mathjax`")
+    require_tool("mathjax")
 
 
 def dom_check(items: list[dict]) -> dict:

@@ -7,7 +7,6 @@ type CSS, cloze handling), so the page holds exactly what AnkiDroid would show.
 from __future__ import annotations
 
 import io
-import os
 from typing import Any
 
 import pytest
@@ -22,16 +21,13 @@ from tests.phone_render import (
     page,
     render_deck,
 )
+from tests.tools import once_per_session, require
 from tests.wide import STILL_TOO_WIDE, WIDE_OK
 
 
 def _need_browser() -> None:
     missing = have_browser()
-    if missing:
-        msg = f"needs {', '.join(missing)} (.ci/run installs them)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
+    require(not missing, f"{', '.join(missing)} (.ci/run installs them)")
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +35,13 @@ def rendered(built_deck, project, tmp_path_factory):
     _need_browser()
     from ankigen.package import write_package
 
-    work = tmp_path_factory.mktemp("phone")
-    apkg = write_package(built_deck, work / "deck.apkg", project.templates)
-    cards, media = render_deck(apkg, work)
-    return {"cards": cards, "media": media, "work": work}
+    def make() -> dict[str, Any]:  # once per session: one xdist worker renders, the others load it
+        work = tmp_path_factory.mktemp("phone")
+        apkg = write_package(built_deck, work / "deck.apkg", project.templates)
+        cards, media = render_deck(apkg, work)
+        return {"cards": cards, "media": media, "work": work}
+
+    return once_per_session(tmp_path_factory, "phone-rendered", make)
 
 
 @pytest.fixture(scope="module")

@@ -11,19 +11,17 @@ throws) and no JavaScript (no box; the card stays self-graded).
 from __future__ import annotations
 
 import html
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 import sympy as sp
 
 from ankigen.answers import check_json, spec_for
+from tests.tools import CHROMIUM, importorskip_or_fail, require_tool
 
 ANKI = Path(__file__).resolve().parent.parent / "templates" / "anki"
 JS = (ANKI / "practice.js").read_text()
 CSS = (ANKI / "practice.css").read_text()
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run"]
 ORIGIN = "http://ankigen.test"
@@ -79,11 +77,8 @@ NO_STORAGE = ("Object.defineProperty(window, 'sessionStorage', {get() { throw ne
 
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required (CI=true)")
-        pytest.skip("needs Debian's chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    require_tool("chromium")
+    sync_api = importorskip_or_fail("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
@@ -255,10 +250,7 @@ MATHJAX = Path(__file__).resolve().parent / "mathjax" / "node_modules" / "mathja
 
 def test_labels_typeset_with_real_mathjax(browser):
     """A label's \\( \\) is typeset by the card's MathJax, on the front and on the back."""
-    if not MATHJAX.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("MathJax is required (CI=true): npm ci --prefix tests/mathjax")
-        pytest.skip("needs `npm ci --prefix tests/mathjax`")
+    require_tool("mathjax")
     head = ("<script>window.MathJax = {tex: {inlineMath: [['\\\\(', '\\\\)']]}};</script>"
             f"<script src='{ORIGIN}/mathjax.js'></script>")
     pages = {"/front.html": page_html(head + front_html()), "/back.html": page_html(head + back_html())}
@@ -293,12 +285,8 @@ def test_labels_typeset_with_real_mathjax(browser):
 
 def _rendered_by_anki(tmp_path) -> tuple[str, str]:
     """question() and answer() of a card whose note type inlines practice.js, from the real anki."""
-    try:
-        from anki.collection import Collection
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("the anki package is required (CI=true)")
-        pytest.skip("needs the anki package")
+    require_tool("anki")
+    from anki.collection import Collection
     col = Collection(str(tmp_path / "collection.anki2"))
     try:
         mm = col.models

@@ -7,15 +7,14 @@ mjx-merror, no raw \\( left), every image loads; one test leaves a screenshot.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from ankigen.preview import preview, render_card
+from tests.tools import CHROMIUM, importorskip_or_fail, once_per_session, require_tool
 
 MATHJAX = Path(__file__).parent / "mathjax" / "node_modules" / "mathjax" / "es5" / "tex-chtml.js"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -45,7 +44,7 @@ def test_cloze_cards_are_the_cards_anki_makes(library, default_recipe, project, 
     """A cloze with several deletions: one card per deletion, each side as Anki's renderer makes it."""
     import dataclasses
 
-    anki_collection = pytest.importorskip("anki.collection")
+    anki_collection = importorskip_or_fail("anki.collection")
     from ankigen.package import write_package
     from ankigen.pipeline import generate
     from ankigen.preview import cloze_ordinals
@@ -79,20 +78,21 @@ def test_cloze_cards_are_the_cards_anki_makes(library, default_recipe, project, 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    """The preview of every topic (written once per session, read by every xdist worker)."""
+    require_tool("mathjax")
 
-    if not MATHJAX.exists():
-        pytest.skip("needs `npm ci --prefix tests/mathjax`")
-    out = tmp_path_factory.mktemp("preview") / "site"
-    result = preview(variants=1, seed=3, out_dir=out, src=Path(__file__).resolve().parent.parent / "cards_src",
-                     mathjax=MATHJAX)
-    return result
+    def make():
+        out = tmp_path_factory.mktemp("preview") / "site"
+        return preview(variants=1, seed=3, out_dir=out, src=Path(__file__).resolve().parent.parent / "cards_src",
+                       mathjax=MATHJAX)
+
+    return once_per_session(tmp_path_factory, "preview-site", make)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None:
-        pytest.skip("needs Debian's chromium (installed by .ci/run)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    require_tool("chromium")
+    sync_api = importorskip_or_fail("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield b
@@ -133,7 +133,8 @@ def test_every_page_loads_typesets_and_shows_images(site, browser):
         text = page.inner_text("main")
         assert "\\(" not in text and "\\[" not in text, path.name
         total_math += page.locator("mjx-container").count()
-        broken = page.evaluate("Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+        broken = page.evaluate("Array.from(document.images)"
+                               ".filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
         assert broken == [], (path.name, broken)
         # phone width: the page itself never scrolls sideways
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path.name

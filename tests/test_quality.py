@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-import pytest
+from tests.tools import require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff not installed")
 def test_ruff_clean():
-    r = subprocess.run(["ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    require_tool("ruff")
+    r = subprocess.run(["ruff", "check", "."], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_mypy_clean():
-    pytest.importorskip("mypy")
-    r = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
+    require_tool("mypy")
+    r = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
@@ -29,6 +28,10 @@ def test_every_recipe_is_shipped_in_the_wheel_config():
     text = (ROOT / "pyproject.toml").read_text()
     for recipe in sorted((ROOT / "decks").glob("*.yaml")):
         assert f'"decks/{recipe.name}" = "ankigen/_data/decks/{recipe.name}"' in text
+
+
+NOT_SHIPPED = {"tests", ".git", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",
+               ".hypothesis", ".ankigen-cache", "benchmarks", "docs"}
 
 
 def test_wheel_contains_sources_templates_and_recipes(tmp_path):
@@ -43,3 +46,17 @@ def test_wheel_contains_sources_templates_and_recipes(tmp_path):
     sources = {str(p.relative_to(ROOT)) for p in (ROOT / "cards_src").rglob("*.yaml")}
     assert {f"ankigen/_data/{s}" for s in sources} <= names
     assert not any(n.endswith(".apkg") for n in names)
+    # every module, template and recipe; nothing but the package and its metadata
+    code = {f"ankigen/{p.relative_to(ROOT / 'ankigen')}" for p in (ROOT / "ankigen").rglob("*.py")
+            if "__pycache__" not in p.parts and "_data" not in p.parts}
+    assert code <= names, sorted(code - names)
+    templates = {f"ankigen/_data/templates/{p.relative_to(ROOT / 'templates')}"
+                 for p in (ROOT / "templates").rglob("*") if p.is_file()}
+    assert templates <= names, sorted(templates - names)
+    recipes = {f"ankigen/_data/decks/{p.name}" for p in (ROOT / "decks").glob("*.yaml")}
+    assert {n for n in names if n.startswith("ankigen/_data/decks/")} == recipes
+    assert {n.split("/")[0] for n in names} == {"ankigen", wheel.name.split("-py")[0] + ".dist-info"}
+    assert {n.split("/")[2] for n in names if n.startswith("ankigen/_data/")} == {"cards_src", "templates", "decks"}
+    assert not [n for n in names if NOT_SHIPPED & set(n.split("/")) or n.endswith((".pyc", ".pyo"))]
+    entry = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    assert "ankigen = ankigen.cli:entry" in zipfile.ZipFile(wheel).read(entry).decode()

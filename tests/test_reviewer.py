@@ -20,11 +20,11 @@ import pytest
 from tests.reviewer_run import (
     CANARY,
     MODES,
-    missing_tools,
     run_reviewer,
     sample_cards,
     typing_cards,
 )
+from tests.tools import once_per_session, require_tool
 from tests.wide import WIDE_OK
 
 TOL = 2  # px a formula may overhang its box without counting as wider
@@ -32,26 +32,27 @@ TOL = 2  # px a formula may overhang its box without counting as wider
 
 @pytest.fixture(scope="module")
 def review(built_deck, library, project, tmp_path_factory) -> dict[str, Any]:
-    missing = missing_tools()
-    if missing:
-        msg = f"the reviewer test needs {', '.join(missing)} (.ci/run installs them)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
-    from ankigen.package import write_package
+    """One run of Anki desktop per test session: Anki allows one instance at a time, so under
+    xdist the first worker runs it (under a lock) and the others read its results."""
+    require_tool("reviewer")
 
-    keep = os.environ.get("ANKIGEN_REVIEWER_OUT")  # a folder to keep the screenshots in
-    out = Path(tempfile.mkdtemp(prefix="reviewer-", dir=keep)) if keep else tmp_path_factory.mktemp("reviewer")
-    apkg = write_package(built_deck, out / "deck.apkg", project.templates)
-    cards = sample_cards(built_deck, library)
-    for card in cards:
-        card["shot"] = True
-    typing = typing_cards(built_deck, cards)
-    result = run_reviewer(apkg, cards, out, canary=CANARY, typing=typing)
-    print(f"\nreal reviewer: {len(cards)} cards, {len(result['steps'])} pages; screenshots in {out / 'shots'}")
-    print(f"typed into the answer boxes: {result['typing_counts']}")
-    assert result["error"] is None, result["error"]
-    return {"result": result, "cards": cards, "out": out, "typing": typing}
+    def run() -> dict[str, Any]:
+        from ankigen.package import write_package
+
+        keep = os.environ.get("ANKIGEN_REVIEWER_OUT")  # a folder to keep the screenshots in
+        out = Path(tempfile.mkdtemp(prefix="reviewer-", dir=keep)) if keep else tmp_path_factory.mktemp("reviewer")
+        apkg = write_package(built_deck, out / "deck.apkg", project.templates)
+        cards = sample_cards(built_deck, library)
+        for card in cards:
+            card["shot"] = True
+        typing = typing_cards(built_deck, cards)
+        result = run_reviewer(apkg, cards, out, canary=CANARY, typing=typing)
+        print(f"\nreal reviewer: {len(cards)} cards, {len(result['steps'])} pages; screenshots in {out / 'shots'}")
+        print(f"typed into the answer boxes: {result['typing_counts']}")
+        assert result["error"] is None, result["error"]
+        return {"result": result, "cards": cards, "out": out, "typing": typing}
+
+    return once_per_session(tmp_path_factory, "reviewer", run)
 
 
 def findings(step: dict[str, Any], console: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -119,7 +120,8 @@ def test_reviewer_pages_are_clean(review, check):
     print(f"{check}: {sum(bad.values())} of {len(real_steps(review))} pages ({dict(bad)})")
     if check in ("wide", "page"):  # at phone width the count is tests/test_phone.py's (a ratchet)
         examples = [e for e in examples if not e.split()[0].endswith("mobile")]
-    assert not examples, f"{len(examples)} pages, screenshots in {review['out'] / 'shots'}:\n" + "\n".join(examples[:15])
+    assert not examples, (f"{len(examples)} pages, screenshots in {review['out'] / 'shots'}:\n"
+                          + "\n".join(examples[:15]))
 
 
 @pytest.mark.parametrize("check", ["mathjax", "raw", "images", "scrollbar", "console"])

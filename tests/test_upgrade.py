@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import subprocess
 import sys
 import unicodedata
@@ -30,7 +29,9 @@ from pathlib import Path
 
 import pytest
 
-anki_collection = pytest.importorskip("anki.collection")
+from tests.tools import CHROMIUM, importorskip_or_fail, once_per_session, require_tool
+
+anki_collection = importorskip_or_fail("anki.collection")
 
 from anki.collection import (  # noqa: E402
     Collection,
@@ -63,10 +64,13 @@ def import_apkg(col: Collection, path: Path, options: ImportAnkiPackageOptions):
 @pytest.fixture(scope="module")
 def new_apkg(library, default_recipe, project, tmp_path_factory):
     """The same topics built by the current code (3 variants, seed 7), a month after the fixture."""
-    recipe = dataclasses.replace(default_recipe, include=TOPICS, variants=3, seed=7)
-    deck = generate(library, recipe, project)
-    return package.write_package(deck, tmp_path_factory.mktemp("new") / "new.apkg", project.templates,
-                                 timestamp=T_NEW, previous=OLD)
+    def make() -> Path:  # once per session: one xdist worker builds it, the others reuse it
+        recipe = dataclasses.replace(default_recipe, include=TOPICS, variants=3, seed=7)
+        deck = generate(library, recipe, project)
+        return package.write_package(deck, tmp_path_factory.mktemp("new") / "new.apkg", project.templates,
+                                     timestamp=T_NEW, previous=OLD)
+
+    return once_per_session(tmp_path_factory, "upgrade-new", make)
 
 
 @dataclasses.dataclass
@@ -248,17 +252,13 @@ def test_upgrade_with_the_readme_options_keeps_history(reviewed, new_apkg, tmp_p
     assert len(after.unchanged) == len(new) and not (after.updated or after.skipped or after.edited_kept)
 
 
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
 
 
 def test_orphaned_variant_notes_show_as_self_graded_cards(reviewed, new_apkg):
     """After the upgrade an old variant note runs the new template with an empty Check: no box,
     no script error, its own question and answer (a self-graded card, as before)."""
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required (CI=true)")
-        pytest.skip("needs Debian's chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    require_tool("chromium")
+    sync_api = importorskip_or_fail("playwright.sync_api")
     r, old, new = reviewed, read_package(OLD), read_package(new_apkg)
     import_apkg(r.col, new_apkg, UPGRADE)
     orphan = next(g for g in sorted(old.keys() - new.keys()))

@@ -10,7 +10,6 @@ mistake with its message, and without JavaScript show variant 0 as a self-graded
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from tests.test_practice_card import (  # noqa: F401  (browser is a fixture)
     browser,
     page_html,
 )
+from tests.tools import require_tool
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "practice" / "cards_src"
 
@@ -32,12 +32,9 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "practice" / "cards_src
 @pytest.fixture(scope="module")
 def cards(tmp_path_factory):
     """(problem, K, question(), answer()) of every problem card of the imported fixture deck."""
-    try:
-        from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("the anki package is required (CI=true)")
-        pytest.skip("needs the anki package")
+    require_tool("anki")
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
     from ankigen.package import write_package
     from ankigen.paths import find_project
     from ankigen.pipeline import generate, load
