@@ -41,6 +41,7 @@ def can_fork() -> bool:
 def die_with_parent() -> None:
     """Pool initializer: on Linux, have the kernel stop a worker whose parent was killed."""
     reset_in_child()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # forked while the parent deferred it
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -78,6 +79,22 @@ def long_lived(figures: bool) -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold Ctrl-C while the workers are forked, and deliver it right after.
+
+    A SIGINT that lands during fork() runs Python's handler inside an at-fork callback
+    (logging's), which prints "Exception ignored" and drops the KeyboardInterrupt: the
+    build would then finish as if never stopped. Blocked, it stays pending until here.
+    Threads started meanwhile (the pool's) inherit the block, so the main thread gets it.
+    """
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 @dataclass
@@ -131,7 +148,9 @@ class Runner:
             _CURRENT.call = lambda i: work(jobs[i])
             try:
                 with worker_pool(self.workers, die_with_parent) as pool:
-                    for index, result in pool.map(_call, order, chunksize=size):
+                    with _sigint_deferred():  # map() forks every worker before it returns
+                        done = pool.map(_call, order, chunksize=size)
+                    for index, result in done:
                         results[index] = cast(R, result)
                         if progress:
                             progress(1)

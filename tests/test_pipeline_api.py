@@ -121,3 +121,32 @@ def test_runner_keeps_job_order_counts_progress_and_leaves_no_state():
         with pytest.raises(ValueError, match="job 13 fails"), runner.Runner(workers=workers, figures=False) as run:
             run.map(_square_or_fail, list(range(20)))
         assert runner._CURRENT.call is None
+
+
+FORK_INTERRUPT = """
+import os, signal, sys
+from ankigen.runner import Runner
+sent = []
+def before_fork():  # Ctrl-C lands exactly while the runner forks its workers
+    if not sent:
+        sent.append(1)
+        os.kill(os.getpid(), signal.SIGINT)
+os.register_at_fork(before=before_fork)
+try:
+    with Runner(workers=2, figures=False) as run:
+        out = run.map(lambda j: j * j, list(range(20)))
+    print("finished", sum(out))
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+def test_ctrl_c_while_the_workers_fork_stops_the_run():
+    """A SIGINT during fork() used to be dropped in an at-fork callback ("Exception ignored"),
+    and the build then finished as if never stopped; now it is held and delivered after."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-c", FORK_INTERRUPT], capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == "interrupted", (r.stdout, r.stderr)
+    assert "Exception ignored" not in r.stderr
