@@ -212,7 +212,7 @@ def check(recipe: str | None, topics: tuple[str, ...], seeds: int, quiet: bool, 
 @cli.command()
 @click.argument("item_id")
 @click.option("--seed", type=click.IntRange(0), default=None, help="Build seed (default: the recipe's).")
-@click.option("--variant", "slot", type=click.IntRange(0), default=0, help="Variant slot K.")
+@click.option("--slot", "slot", type=click.IntRange(0), default=0, help="Variant slot K (also written ID#K).")
 @click.option("--recipe", default=None, help="Recipe whose deck names and seed to use.")
 @click.option("--figure", "figure_out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write the note's figure to this file.")
@@ -220,7 +220,7 @@ def check(recipe: str | None, topics: tuple[str, ...], seeds: int, quiet: bool, 
 @src_option
 def show(item_id: str, seed: int | None, slot: int, recipe: str | None, figure_out: Path | None,
          html: bool, src: Path | None) -> None:
-    """Print exactly the note a build with --seed put in --variant slot K."""
+    """Print exactly the note a build with --seed put in slot K (--slot K or ID#K)."""
     from ankigen import pipeline  # noqa: PLC0415 (keeps `ankigen --help` fast)
     from ankigen.show import format_note, write_figure  # noqa: PLC0415
 

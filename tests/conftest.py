@@ -63,6 +63,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     def names(item: pytest.Item) -> tuple[str, ...]:
         return tuple(getattr(item, "fixturenames", ()))
 
+    for item in items:  # `-m "not deck"`: the fast part, without the full deck (CONTRIBUTING.md)
+        if "built_deck" in names(item):
+            item.add_marker(pytest.mark.deck)
     seen: set[str] = set()
     followers: list[pytest.Item] = []
     leaders: list[pytest.Item] = []

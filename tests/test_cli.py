@@ -124,7 +124,7 @@ def test_show_reproduces_the_built_note(proj):
         build(seed=5, output=str(proj / "decks" / "s5.apkg"), src=proj / "cards_src")
     finally:
         del os.environ["SOURCE_DATE_EPOCH"]
-    r = run("show", "cli-eigen-2x2", "--seed", "5", "--variant", "2", "--html", cwd=proj)
+    r = run("show", "cli-eigen-2x2", "--seed", "5", "--slot", "2", "--html", cwd=proj)
     assert r.returncode == 0, r.stderr
     import sqlite3
 
