@@ -114,7 +114,8 @@ def show(item_id: str, *, seed: int | None = None, slot: int = 0, recipe_arg: st
             if item.id != item_id:
                 continue
             if isinstance(item, Concept) and slot != 0:
-                raise UserError([Issue(f"concept '{item_id}' has only slot 0", hint="omit --slot (or #K) for concepts")])
+                raise UserError([Issue(f"concept '{item_id}' has only slot 0",
+                                       hint="omit --slot (or #K) for concepts")])
             if not 0 <= slot < 1000:
                 raise UserError([Issue(f"slot {slot} is out of range", hint="use 0 to 999")])
             made = make_note(ctx, topic, item, seed=recipe.seed, slots=(slot,))
