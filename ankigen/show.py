@@ -6,6 +6,7 @@ import re
 from html import unescape
 from pathlib import Path
 
+from ankigen.errors import Variant
 from ankigen.model import FinalNote, Media
 
 
@@ -19,7 +20,7 @@ def html_to_text(html: str) -> str:
 
 
 def format_note(note: FinalNote, raw: bool = False) -> str:
-    lines = [f"{note.item_id}  ({note.note_type}, seed {note.seed}, slot {note.slot})",
+    lines = [f"{note.item_id}  ({note.note_type}, {Variant(note.item_id, note.seed, note.slot).label})",
              f"guid: {note.guid}", f"deck: {note.deck}", f"tags: {' '.join(note.tags)}", ""]
     for name, value in note.fields:
         if not value or name == "Source":
