@@ -81,7 +81,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     rest = [i for i in leaders if "built_deck" not in names(i)]
     deck.sort(key=lambda i: next((k for k, n in enumerate(FIRST_ON_THE_DECK) if n in names(i)), len(FIRST_ON_THE_DECK)))
-    first = next(i for i in deck if not any(n in names(i) for n in SHARED))  # the build alone
+    first = next((i for i in deck if not any(n in names(i) for n in SHARED)), None)  # the build alone
+    if first is None:  # a selection (one file, -k) with no plain deck test: keep the rest of the order
+        items[:] = [*rest, *deck, *followers]
+        return
     items[:] = [first, *rest, *[i for i in deck if i is not first], *followers]
 
 
