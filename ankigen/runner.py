@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ def can_fork() -> bool:
 def die_with_parent() -> None:
     """Pool initializer: on Linux, have the kernel stop a worker whose parent was killed."""
     reset_in_child()
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # forked while the parent deferred it
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # forked while the parent deferred Ctrl-C
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -85,16 +86,24 @@ def long_lived(figures: bool) -> Iterator[None]:
 def _sigint_deferred() -> Iterator[None]:
     """Hold Ctrl-C while the workers are forked, and deliver it right after.
 
-    A SIGINT that lands during fork() runs Python's handler inside an at-fork callback
-    (logging's), which prints "Exception ignored" and drops the KeyboardInterrupt: the
-    build would then finish as if never stopped. Blocked, it stays pending until here.
-    Threads started meanwhile (the pool's) inherit the block, so the main thread gets it.
+    A KeyboardInterrupt raised during fork() comes out of an at-fork callback (logging's),
+    which prints "Exception ignored" and drops it: the build would then finish as if never
+    stopped. Blocking the signal is not enough (numpy's BLAS threads would take it), so the
+    handler only notes it until the workers exist.
     """
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        signal.signal(signal.SIGINT, previous)
+        if got and callable(previous):
+            previous(signal.SIGINT, None)
+        elif got and previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)
 
 
 @dataclass

@@ -126,14 +126,14 @@ def test_runner_keeps_job_order_counts_progress_and_leaves_no_state():
 FORK_INTERRUPT = """
 import os, signal, sys
 from ankigen.runner import Runner
-sent = []
+armed = []
 def before_fork():  # Ctrl-C lands exactly while the runner forks its workers
-    if not sent:
-        sent.append(1)
+    if armed and armed.pop():
         os.kill(os.getpid(), signal.SIGINT)
 os.register_at_fork(before=before_fork)
 try:
     with Runner(workers=2, figures=False) as run:
+        armed.append(True)  # only the runner's own forks, not any made while loading modules
         out = run.map(lambda j: j * j, list(range(20)))
     print("finished", sum(out))
 except KeyboardInterrupt:
