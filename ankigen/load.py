@@ -15,7 +15,7 @@ from ankigen.errors import Collector, Issue, UserError
 from ankigen.load_checks import dependency_order
 from ankigen.load_concept import load_concept
 from ankigen.load_problem import load_problem
-from ankigen.load_shape import ID_RE, Ctx, check_keys, text, type_name
+from ankigen.load_shape import ID_RE, Ctx, check_keys, text, text_list, type_name
 from ankigen.model import Area, Concept, Library, Loc, Problem, Topic
 from ankigen.yamlpos import Map, Seq, load_yaml
 
@@ -117,14 +117,8 @@ def load_library(root: Path) -> Library:
 
 
 def _requires(ctx: Ctx, data: Map) -> tuple[str, ...]:
-    raw = data.get("requires")
-    if raw is None:
-        return ()
-    if not isinstance(raw, Seq) or not all(isinstance(r, str) for r in raw):
-        ctx.at(data.where("requires"), "'requires' must be a list of topic ids",
-               "write requires: [linear-algebra/vectors]")
-        return ()
-    return tuple(raw)
+    raw = text_list(ctx, data, "requires", "topic ids", "write requires: [linear-algebra/vectors]")
+    return () if raw is None else tuple(raw)
 
 
 def _item_id(ctx: Ctx, item: Any, pos: tuple[int, int], kind: str, seen_ids: dict[str, str]) -> str | None:

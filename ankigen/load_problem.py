@@ -23,7 +23,18 @@ from ankigen.load_checks import (
     parse_expr,
 )
 from ankigen.load_practice import answer_boxes, mistakes
-from ankigen.load_shape import Ctx, check_keys, defines, digest, each_map, tags, text, tolerance, type_name
+from ankigen.load_shape import (
+    Ctx,
+    check_keys,
+    defines,
+    digest,
+    each_map,
+    tags,
+    text,
+    text_list,
+    tolerance,
+    type_name,
+)
 from ankigen.model import CheckItem, Loc, Param, Problem
 from ankigen.texsafe import source_problems
 from ankigen.yamlpos import Map, Pos, Seq
@@ -79,11 +90,8 @@ def _mapping(ctx: Ctx, m: Map, key: str, hint: str) -> Map:
 
 
 def _symbols(ctx: Ctx, m: Map, names: _Names) -> list[str]:
-    raw = m.get("symbols")
+    raw = text_list(ctx, m, "symbols", "names", "write symbols: [x, y]")
     if raw is None:
-        return []
-    if not isinstance(raw, Seq) or not all(isinstance(s, str) for s in raw):
-        ctx.at(m.where("symbols"), "'symbols' must be a list of names", "write symbols: [x, y]")
         return []
     return [s for i, s in enumerate(raw) if names.define(s, raw.where(i), "symbol")]
 
@@ -171,11 +179,8 @@ def _derived(ctx: Ctx, raw: Map, names: _Names) -> list[tuple[str, E.Expr, Loc]]
 
 
 def _given(ctx: Ctx, m: Map, dnames: list[str]) -> list[str]:
-    raw = m.get("given")
+    raw = text_list(ctx, m, "given", "derived names", "write given: [A, f]")
     if raw is None:
-        return []
-    if not isinstance(raw, Seq) or not all(isinstance(g, str) for g in raw):
-        ctx.at(m.where("given"), "'given' must be a list of derived names", "write given: [A, f]")
         return []
     given = []
     for i, g in enumerate(raw):

@@ -137,12 +137,20 @@ def text(ctx: Ctx, parent: Map, key: str) -> str | None:
     return out
 
 
-def tags(ctx: Ctx, m: Map) -> tuple[str, ...]:
-    raw = m.get("tags")
+def text_list(ctx: Ctx, m: Map, key: str, what: str, hint: str) -> Seq | None:
+    """An optional list of text under `key`: None when absent, or when it is not one (reported)."""
+    raw = m.get(key)
     if raw is None:
-        return ()
-    if not isinstance(raw, Seq) or not all(isinstance(t, str) for t in raw):
-        ctx.at(m.where("tags"), "'tags' must be a list of words", "write tags: [word, other-word]")
+        return None
+    if not isinstance(raw, Seq) or not all(isinstance(s, str) for s in raw):
+        ctx.at(m.where(key), f"'{key}' must be a list of {what}", hint)
+        return None
+    return raw
+
+
+def tags(ctx: Ctx, m: Map) -> tuple[str, ...]:
+    raw = text_list(ctx, m, "tags", "words", "write tags: [word, other-word]")
+    if raw is None:
         return ()
     bad = [t for t in raw if not TAG_RE.match(t)]
     for t in bad:

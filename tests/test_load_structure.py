@@ -173,3 +173,19 @@ def test_unknown_function_points_to_the_function_list_that_exists(tmp_path):
     assert issue[2:] == ("unknown function 'zzzqqq' in check expect",
                          'see the function list in docs/authoring.md, "Expression functions"')
     assert "## Expression functions" in (Path(__file__).parent.parent / "docs" / "authoring.md").read_text()
+
+
+@pytest.mark.parametrize(("where", "line", "message", "hint"), [
+    ("topic", "requires: linear-algebra/vectors", "'requires' must be a list of topic ids",
+     "write requires: [linear-algebra/vectors]"),
+    ("problem", "    tags: [1, 2]", "'tags' must be a list of words", "write tags: [word, other-word]"),
+    ("problem", "    symbols: x", "'symbols' must be a list of names", "write symbols: [x, y]"),
+    ("problem", "    given: {A: 1}", "'given' must be a list of derived names", "write given: [A, f]"),
+])
+def test_lists_of_text_are_refused_alike_when_not_lists_of_text(tmp_path, where, line, message, hint):
+    """One reader (load_shape.text_list) for every optional list of text, each with its own words."""
+    problem = _problem("p1", '      b: "a + 1"')
+    text = f"title: T\n{line}\nproblems:\n{problem}" if where == "topic" else \
+        "title: T\nproblems:\n" + problem + line + "\n"
+    root = _tree(tmp_path, {"calculus/t.yaml": text})
+    assert [(m, h) for _, _, m, h in _issues(root)] == [(message, hint)]
