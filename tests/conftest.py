@@ -51,15 +51,16 @@ _OWN_CACHE = pytest.StashKey[str]()
 # Fixtures computed once per session (tests/tools.py once_per_session): the first test that uses
 # one computes it; the others wait for its lock, so they are moved to the end of the run.
 SHARED = ("review", "rendered", "deck_check", "site", "calculus", "full_apkg", "new_apkg")
-FIRST_ON_THE_DECK = ("review", "rendered")  # the longest content tests start as soon as the deck is built
+# The longest pieces of work, started first (their leaders), in this order: while one worker builds
+# the full deck, the other checks every problem for 10 seeds; the real reviewer follows the build.
+LONGEST = ("deck_check", "review", "rendered", "site")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Order for 2 xdist workers, which take tests in this order: the first test starts the
-    full-deck build (the longest single piece of work); the tests that do not need the deck come
-    next (the other worker runs them meanwhile); then the content tests on the full deck, the
-    reviewer and phone first; last, the tests that reuse a once-per-session result, so that no
-    worker sits waiting for the other one to finish computing it."""
+    """Order for greedy scheduling (see pytest_xdist_make_scheduler: each worker takes the next
+    test in this order when it is free): the full-deck build first, the longest pieces of work
+    next, the other tests on the full deck, the rest, and last the tests that reuse a
+    once-per-session result, so that no worker sits waiting for another to finish computing it."""
     def names(item: pytest.Item) -> tuple[str, ...]:
         return tuple(getattr(item, "fixturenames", ()))
 
@@ -76,16 +77,50 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         else:
             seen.update(shared)
             leaders.append(item)
-    deck = [i for i in leaders if "built_deck" in names(i)]
-    if not deck:
-        return
-    rest = [i for i in leaders if "built_deck" not in names(i)]
-    deck.sort(key=lambda i: next((k for k, n in enumerate(FIRST_ON_THE_DECK) if n in names(i)), len(FIRST_ON_THE_DECK)))
-    first = next((i for i in deck if not any(n in names(i) for n in SHARED)), None)  # the build alone
+    first = next((i for i in leaders if "built_deck" in names(i) and not any(n in names(i) for n in SHARED)), None)
     if first is None:  # a selection (one file, -k) with no plain deck test: keep the rest of the order
-        items[:] = [*rest, *deck, *followers]
+        items[:] = [*leaders, *followers]
         return
-    items[:] = [first, *rest, *[i for i in deck if i is not first], *followers]
+    followers_ = set(followers)
+
+    def rank(item: pytest.Item) -> int:
+        long = [n for n in LONGEST if n in names(item)]
+        if item is first:
+            return 0
+        if item in followers_:  # the long ones early (their leader is done or nearly), the reviewer's last
+            return 9 if "review" in long else 5 if long else 8
+        if long:
+            return 1 + LONGEST.index(long[0])
+        return 7 if "built_deck" not in names(item) else 6
+
+    items[:] = sorted(items, key=rank)  # a stable sort: collection order within a rank
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Greedy list scheduling for `-n N`: every worker holds at most two tests (the one it runs
+    and the next) and takes the next one in collection order when it finishes one. xdist's
+    default hands each worker a quarter of the suite up front, which starts the long tests late."""
+    if config.getoption("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScheduling
+
+    class InOrder(LoadScheduling):
+        def schedule(self) -> None:
+            if self.collection is not None or not self._check_nodes_have_same_collection():
+                super().schedule()
+                return
+            self.collection = next(iter(self.node2collection.values()))
+            self.pending[:] = range(len(self.collection))
+            self.maxschedchunk = 1
+            for _ in range(2):  # round robin: worker k gets tests k and N + k
+                for node in self.nodes:
+                    if self.pending:
+                        self._send_tests(node, 1)
+            if not self.pending:
+                for node in self.nodes:
+                    node.shutdown()
+
+    return InOrder(config, log)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

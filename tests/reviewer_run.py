@@ -48,6 +48,16 @@ MODES = [
     {"name": "night-mobile", "night": True, "mobile": True, **PHONE},
 ]
 
+# Each card in two modes that together give both widths and both themes (the themes change colours
+# and figures, the widths the layout); the canary and ANKIGEN_REVIEWER_OUT runs use all four.
+COVER = (("day-desktop", "night-mobile"), ("night-desktop", "day-mobile"))
+
+
+def cover_modes(cards: list[dict[str, Any]]) -> None:
+    """Give the cards alternating pairs of COVER, so each mode shows half of them."""
+    for k, card in enumerate(cards):
+        card["modes"] = list(COVER[k % len(COVER)])
+
 
 def missing_tools() -> list[str]:
     """What this machine lacks to run the reviewer test."""
@@ -157,15 +167,17 @@ def answer_kinds(note: Any) -> set[str]:
 
 
 def typing_cards(deck: Any, cards: list[dict[str, Any]], least: int = 20) -> list[dict[str, Any]]:
-    """The sampled problem cards, then a problem of every answer kind not yet among them, then
-    more problems in deck order until there are `least`."""
+    """A problem of every answer kind, then the sampled problem cards, then more problems in deck
+    order, until there are `least`."""
     problems = [n for n in deck.notes if n.note_type == "problem" and answer_kinds(n)]
     sampled = {c["label"] for c in cards if c["type"] == "problem"}
-    picked = [n for n in problems if f"{n.item_id}#{n.slot}" in sampled]
-    for n in problems:
+    ordered = [n for n in problems if f"{n.item_id}#{n.slot}" in sampled]
+    ordered += [n for n in problems if n not in ordered]
+    picked: list[Any] = []
+    for n in ordered:
         if not answer_kinds(n) <= set().union(*map(answer_kinds, picked)):
             picked.append(n)
-    picked += [n for n in problems if n not in picked][:max(0, least - len(picked))]
+    picked += [n for n in ordered if n not in picked][:max(0, least - len(picked))]
     return [{**_card(n, "typing"), "kinds": sorted(answer_kinds(n))} for n in picked]
 
 

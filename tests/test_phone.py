@@ -57,13 +57,25 @@ def browser():
             b.close()
 
 
+def _formulas(card_html: str) -> list[str]:
+    from ankigen.texutil import MATH_RE
+
+    return [m.group(0) for m in MATH_RE.finditer(card_html)]
+
+
+def sides(card) -> tuple[str, ...]:
+    """The sides whose formulas can differ: a concept's or problem's back repeats its front (the
+    templates show {{Front}} / {{FrontSide}} above the answer); a cloze's front hides the deletion."""
+    return ("front", "back") if card.note_type == "cloze" else ("back",)
+
+
 def measure_widths(rendered, browser, chunk: int = 120) -> dict[str, Any]:
-    """Both sides of every card, `chunk` cards to a page."""
+    """Every side of every card that can differ (see sides), `chunk` cards to a page."""
     cards = rendered["cards"]
     total: dict[str, Any] = {"formulas": 0, "wide": [], "sections": 0, "merrors": 0}
     for start in range(0, len(cards), chunk):
         part = cards[start:start + chunk]
-        sections = [(c, side, c.question if side == "front" else c.answer) for c in part for side in ("front", "back")]
+        sections = [(c, side, c.question if side == "front" else c.answer) for c in part for side in sides(c)]
         path = rendered["work"] / f"cards-{start:04d}.html"
         path.write_text(page(sections, cards[0].css, rendered["media"]), encoding="utf-8")
         pg = open_page(browser, path)
@@ -81,7 +93,11 @@ def test_no_formula_is_wider_than_a_phone_card(rendered, browser):
     """At 390 px every formula of every card side fits the card, except allow-listed wide objects."""
     res = measure_widths(rendered, browser)
     cards = rendered["cards"]
-    assert res["sections"] == 2 * len(cards) and res["formulas"] > 5 * len(cards)
+    assert res["sections"] == sum(len(sides(c)) for c in cards) and res["formulas"] > 5 * len(cards)
+    for card in cards:  # the back holds the front's formulas, so measuring the back measures both
+        if sides(card) == ("back",):
+            back = _formulas(card.answer)
+            assert all(f in back for f in _formulas(card.question)), card.label
     wide = [w for w in res["wide"] if w["label"].split("#")[0] not in WIDE_OK]
     allowed = [w for w in res["wide"] if w["label"].split("#")[0] in WIDE_OK]
     unique = {(w["label"].split("/")[0], w["tex"]) for w in wide}
@@ -157,47 +173,55 @@ def figure_contrast(pg) -> tuple[float, float]:
     return float(np.median(lum)), float(np.percentile(lum, 99.5) - np.percentile(lum, 0.5))
 
 
+def _check_droid_page(pg, r: dict[str, Any], errors: list[str], card, side: str, theme: str) -> int:
+    """One AnkiDroid page's checks; 1 if it had a figure (checked too)."""
+    where = f"{card.label} {side} {theme}: {r}"
+    assert not errors and not r["raw"] and r["merrors"] == 0 and r["formulas"] > 0, (where, errors)
+    assert all(w > 0 for w in r["imgs"]), where
+    assert r["zoom"] == 1 and r["fontSize"] == 17, where  # phone: 17 px type, no zoom
+    assert not r["pageWide"] or card.label.split("#")[0] in WIDE_OK, where
+    night = theme != "day"
+    assert (luminance(r["background"]) < 0.2) == night, where
+    assert (luminance(r["color"]) > 0.7) == night, where
+    for accent in ("cloze", "summary"):
+        if r[accent]:
+            assert (luminance(r[accent]) > 0.5) == night, (accent, where)
+    if r["filter"] is None:
+        return 0
+    assert ("invert" in r["filter"]) == night, where
+    median, spread = figure_contrast(pg)
+    assert (median < 0.3) if night else (median > 0.7), (median, where)
+    assert spread > 0.5, (spread, where)
+    return 1
+
+
 def test_ankidroid_conditions(rendered, browser):
     """Each side is its own page load (AnkiDroid reloads between front and back), at 390 px, zoom 1,
     default font size; both night-mode classes style text, clozes, solutions and figures."""
     cards = sample(rendered["cards"])
     assert {c.note_type for c in cards} == {"concept", "problem", "cloze"} and any(c.ord for c in cards)
     checked, figures = 0, 0
-    for card in cards:
-        for theme in THEMES:
-            for side in ("front", "back"):
-                path = rendered["work"] / f"droid-{checked}.html"
-                path.write_text(card_page(card, side, theme, rendered["media"]), encoding="utf-8")
-                errors: list[str] = []
-                pg = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=3,
-                                      is_mobile=True, has_touch=True)
-                pg.set_default_timeout(60_000)
-                pg.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
-                pg.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
-                try:
+    # one phone tab; every side is a navigation to its own page (a fresh document, as AnkiDroid's reload)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3,
+                                  is_mobile=True, has_touch=True)
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        for card in cards:
+            for theme in THEMES:
+                for side in ("front", "back"):
+                    path = rendered["work"] / f"droid-{checked}.html"
+                    path.write_text(card_page(card, side, theme, rendered["media"]), encoding="utf-8")
+                    errors.clear()
                     pg.goto(path.as_uri())
                     pg.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
                     pg.evaluate("MathJax.startup.promise")
-                    r = pg.evaluate(PAGE_JS)
-                    where = f"{card.label} {side} {theme}: {r}"
-                    assert not errors and not r["raw"] and r["merrors"] == 0 and r["formulas"] > 0, (where, errors)
-                    assert all(w > 0 for w in r["imgs"]), where
-                    assert r["zoom"] == 1 and r["fontSize"] == 17, where  # phone: 17 px type, no zoom
-                    assert not r["pageWide"] or card.label.split("#")[0] in WIDE_OK, where
-                    night = theme != "day"
-                    assert (luminance(r["background"]) < 0.2) == night, where
-                    assert (luminance(r["color"]) > 0.7) == night, where
-                    for accent in ("cloze", "summary"):
-                        if r[accent]:
-                            assert (luminance(r[accent]) > 0.5) == night, (accent, where)
-                    if r["filter"] is not None:
-                        assert ("invert" in r["filter"]) == night, where
-                        median, spread = figure_contrast(pg)
-                        assert (median < 0.3) if night else (median > 0.7), (median, where)
-                        assert spread > 0.5, (spread, where)
-                        figures += 1
-                finally:
-                    pg.close()
-                checked += 1
+                    figures += _check_droid_page(pg, pg.evaluate(PAGE_JS), errors, card, side, theme)
+                    checked += 1
+    finally:
+        context.close()
     print(f"\nAnkiDroid emulation: {len(cards)} cards, {checked} page loads, {figures} figures checked")
     assert figures >= 2 * 3

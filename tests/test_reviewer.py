@@ -2,8 +2,10 @@
 
 A test add-on (tests/reviewer_addon) imports the default deck into a throwaway profile and shows
 every note type × every figure kind, front and back, by day and by night, in the desktop layout
-and in Anki's mobile emulation at 390 px, then measures each page. A canary note carrying every
-hazard proves, in the same run, that each check sees what it guards against.
+and in Anki's mobile emulation at 390 px, then measures each page: each card in two of the four
+modes, which between them give both themes and both widths (tests/reviewer_run.py COVER; all four
+when ANKIGEN_REVIEWER_OUT asks for screenshots). A canary note carrying every hazard proves, in the
+same run and in every mode, that each check sees what it guards against.
 Screenshots: the folder printed by the fixture (shots/).
 """
 
@@ -20,6 +22,7 @@ import pytest
 from tests.reviewer_run import (
     CANARY,
     MODES,
+    cover_modes,
     run_reviewer,
     sample_cards,
     typing_cards,
@@ -43,6 +46,8 @@ def review(built_deck, library, project, tmp_path_factory) -> dict[str, Any]:
         out = Path(tempfile.mkdtemp(prefix="reviewer-", dir=keep)) if keep else tmp_path_factory.mktemp("reviewer")
         apkg = write_package(built_deck, out / "deck.apkg", project.templates)
         cards = sample_cards(built_deck, library)
+        if not keep:  # every card in every mode when a person asks for the pictures
+            cover_modes(cards)
         for card in cards:  # a screenshot of every page when asked for (people look at them), else
             card["shot"] = bool(keep) or card is cards[0]  # one per mode proves the capture works
         typing = typing_cards(built_deck, cards)
@@ -82,7 +87,12 @@ def real_steps(review) -> list[dict[str, Any]]:
 def test_every_sampled_card_was_shown_front_and_back_in_every_mode(review, built_deck, library):
     steps = real_steps(review)
     cards = review["cards"]
-    assert len(steps) == len(cards) * 2 * len(MODES)
+    assert len(steps) == sum(2 * len(c.get("modes", MODES)) for c in cards)
+    for card in cards:  # each card at both widths and in both themes
+        shown = {s["mode"] for s in steps if s["card"] == card["label"]}
+        assert {m.split("-")[0] for m in shown} == {"day", "night"}, card
+        assert {m.split("-")[1] for m in shown} == {"desktop", "mobile"}, card
+    assert {s["mode"] for s in steps} == {m["name"] for m in MODES}
     for s in steps:
         # the planned item, not another (the footer shows the day's variant slot, or none)
         assert s["found"]["source"].split("#")[0] == s["card"].split("#")[0], s
@@ -93,7 +103,7 @@ def test_every_sampled_card_was_shown_front_and_back_in_every_mode(review, built
              for n in built_deck.notes}
     assert kinds <= {(c["type"], c["kind"]) for c in cards}
     assert sum(s["found"]["formulas"] for s in steps) > len(steps)
-    assert sum(len(s["found"]["images"]) for s in steps) >= len(MODES) * (len(kinds) - 3)
+    assert sum(len(s["found"]["images"]) for s in steps) >= 2 * (len(kinds) - 3)
 
 
 def test_night_and_mobile_modes_are_what_the_reviewer_shows(review):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,8 @@ from aqt.qt import Qt, QTimer
 from aqt.theme import Theme
 from aqt.webview import AnkiWebPage
 
-STEP_TIMEOUT_MS = 30_000
-POLL_MS = 40
+STEP_TIMEOUT_MS = 30_000  # per page (a wall-clock deadline, checked at each poll)
+POLL_MS = 10  # between polls of the page (each poll is a round trip to the renderer)
 
 # Runs inside the reviewer page after the card is shown and typeset; returns what the test asserts.
 CHECK_JS = r"""
@@ -80,20 +81,30 @@ CHECK_JS = r"""
 """
 
 
-class Driver:
+class Deadline:
+    """A step's wall-clock deadline: `since` is reset when a step (or a wait) starts."""
+
+    since = 0.0
+
+    def _late(self) -> bool:
+        return (time.monotonic() - self.since) * 1000 > STEP_TIMEOUT_MS
+
+
+class Driver(Deadline):
     """A state machine on Qt timers: one step = one card side in one mode."""
 
     def __init__(self, plan: dict[str, Any]) -> None:
         self.plan = plan
         self.out = Path(plan["out"])
         cards = plan["cards"] + ([plan["canary"]] if plan.get("canary") else [])
-        self.steps = [(m, c, side) for m in plan["modes"] for c in cards for side in ("front", "back")]
+        self.steps = [(m, c, side) for m in plan["modes"] for c in cards if m["name"] in c.get("modes", [m["name"]])
+                      for side in ("front", "back")]  # a card shows in the modes it names (all by default)
         self.results: list[dict[str, Any]] = []
         self.console: list[dict[str, Any]] = []
         self.index = -1
         self.mode: str | None = None
         self.cards: dict[str, Any] = {}
-        self.waited = 0
+        self.since = time.monotonic()
         self.typing: Typing | None = None
 
     # -- setup ----------------------------------------------------------------------------
@@ -170,7 +181,7 @@ class Driver:
             else:
                 rev._showAnswer()
             rev.web.eval(f"window.__ankigenStep = -1; _queueAction(() => {{ window.__ankigenStep = {self.index}; }});")
-            self.waited = 0
+            self.since = time.monotonic()
             QTimer.singleShot(POLL_MS, self.poll)
         except Exception:
             self.finish(error=traceback.format_exc())
@@ -184,8 +195,7 @@ class Driver:
         if ready:
             mw.reviewer.web.evalWithCallback(CHECK_JS, self.on_checked)
             return
-        self.waited += POLL_MS
-        if self.waited > STEP_TIMEOUT_MS:
+        if self._late():
             self.finish(error=f"step {self.index} {self.steps[self.index][1]['label']}: "
                               f"the reviewer did not finish showing it in {STEP_TIMEOUT_MS} ms")
             return
@@ -193,7 +203,10 @@ class Driver:
 
     def on_checked(self, found: Any) -> None:
         self.found = found
-        self.waited = 0
+        self.since = time.monotonic()
+        if not self._wants_shot():
+            self.record()
+            return
         # the screenshot waits until the page has painted what was checked (two animation frames)
         mw.reviewer.web.eval("window.__ankigenPainted = false; requestAnimationFrame(() => "
                              "requestAnimationFrame(() => { window.__ankigenPainted = true; }));")
@@ -203,19 +216,23 @@ class Driver:
         mw.reviewer.web.evalWithCallback("window.__ankigenPainted === true", self.on_painted)
 
     def on_painted(self, painted: Any) -> None:
-        self.waited += POLL_MS
-        if not painted and self.waited < STEP_TIMEOUT_MS:
+        if not painted and not self._late():
             QTimer.singleShot(POLL_MS, self.poll_painted)
             return
         QTimer.singleShot(POLL_MS, self.record)
 
+    def _wants_shot(self) -> bool:
+        mode, card, _ = self.steps[self.index]
+        return bool(card.get("shot") or mode.get("shots"))
+
     def record(self) -> None:
         found = self.found
         mode, card, side = self.steps[self.index]
-        entry = {"step": self.index, "mode": mode["name"], "card": card["label"], "kind": card.get("kind"),
+        entry = {"step": self.index, "t": time.monotonic(), "mode": mode["name"], "card": card["label"],
+                 "kind": card.get("kind"),
                  "type": card.get("type"),
                  "side": side, "found": found, "shot": None}
-        if card.get("shot") or mode.get("shots"):
+        if self._wants_shot():
             name = f"{mode['name']}--{card['label'].replace('#', '-').replace('/', '-')}--{side}.png"
             self.out.joinpath("shots").mkdir(parents=True, exist_ok=True)
             if mw.reviewer.web.grab().save(str(self.out / "shots" / name)):
@@ -288,7 +305,7 @@ VERDICTS_JS = r"""
 PASSES = ("text", "mistake", "wrong")
 
 
-class Typing:
+class Typing(Deadline):
     """Each typing card, each pass: show the front, type, press Return in each box, read the back."""
 
     def __init__(self, driver: Driver) -> None:
@@ -297,7 +314,7 @@ class Typing:
         self.index = -1
         self.results: list[dict[str, Any]] = []
         self.entry: dict[str, Any] = {}
-        self.waited = 0
+        self.since = time.monotonic()
 
     def start(self) -> None:
         self.d._apply_mode(self.d.plan["modes"][0])
@@ -307,11 +324,10 @@ class Typing:
         """Poll `js` in the reviewer page every POLL_MS until truthy, then call then(value)."""
         def got(value: Any) -> None:
             if value:
-                self.waited = 0
+                self.since = time.monotonic()
                 then(value)
                 return
-            self.waited += POLL_MS
-            if self.waited > STEP_TIMEOUT_MS:
+            if self._late():
                 self.d.finish(error=f"typing {self.entry.get('card')} {self.entry.get('pass')}: {what} "
                                     f"not within {STEP_TIMEOUT_MS} ms")
                 return
@@ -324,7 +340,7 @@ class Typing:
             self.d.finish()
             return
         card, pas = self.steps[self.index]
-        self.entry = {"card": card["label"], "pass": pas, "returns": 0, "focus_moves": 0}
+        self.entry = {"card": card["label"], "pass": pas, "returns": 0, "focus_moves": 0, "t": time.monotonic()}
         try:
             rev = mw.reviewer
             rev.card = self.d.cards[card["label"]]
