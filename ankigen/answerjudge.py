@@ -100,7 +100,7 @@ def _set(got: Any, n: int) -> list[float]:
     return out
 
 
-def _shape_of(value: Any) -> str:
+def shape_of(value: Any) -> str:
     if isinstance(value, list):
         return "matrix" if value and isinstance(value[0], list) else "vector"
     return "number"
@@ -119,13 +119,13 @@ def _as_flat(got: Any, kind: str, want: Any) -> list[float]:
     return _set(got, len(want))
 
 
-def _flat(value: Any) -> list[float]:
+def flat(value: Any) -> list[float]:
     if isinstance(value, list):
-        return [float(y) for x in value for y in _flat(x)]
+        return [float(y) for x in value for y in flat(x)]
     return [float(value)]
 
 
-def _compare(gots: list[list[float]], wants: list[list[float]], e: dict[str, Any],
+def compare_values(gots: list[list[float]], wants: list[list[float]], e: dict[str, Any],
              is_set: bool) -> int:
     worst = 0
     for got, want in zip(gots, wants, strict=True):
@@ -138,7 +138,7 @@ def _compare(gots: list[list[float]], wants: list[list[float]], e: dict[str, Any
     return worst
 
 
-def _entry(entry: dict[str, Any]) -> dict[str, Any]:
+def with_defaults(entry: dict[str, Any]) -> dict[str, Any]:
     e = {**DEFAULTS, **{k: v for k, v in entry.items() if v is not None}}
     return e
 
@@ -147,7 +147,7 @@ def _typed_values(node: Any, e: dict[str, Any]) -> tuple[list[list[float]], list
     """Evaluate at each point (expr) or once; returns typed flats and wanted values."""
     if e["kind"] == "expr":
         names = e["vars"]
-        kind = _shape_of(e["values"][0])
+        kind = shape_of(e["values"][0])
         gots = [_as_flat(evaluate(node, dict(zip(names, p, strict=True))), kind, e["values"][0])
                 for p in e["points"]]
         return gots, list(e["values"])
@@ -156,7 +156,7 @@ def _typed_values(node: Any, e: dict[str, Any]) -> tuple[list[list[float]], list
 
 def judge(entry: dict[str, Any], typed: str) -> dict[str, Any]:
     """Verdict of one typed answer: correct/close/mistake/wrong/unreadable/empty."""
-    e = _entry(entry)
+    e = with_defaults(entry)
     out: dict[str, Any] = {"verdict": "", "reason": "", "message": "", "mistake": -1, "got": None}
     s = normalise(typed)
     if not s:
@@ -170,13 +170,13 @@ def judge(entry: dict[str, Any], typed: str) -> dict[str, Any]:
         return {**out, "verdict": "wrong", "reason": str(err)}
     out["got"] = gots
     is_set = e["kind"] == "set"
-    level = _compare(gots, [_flat(w) for w in wants], e, is_set)
+    level = compare_values(gots, [flat(w) for w in wants], e, is_set)
     if level == 0:
         return {**out, "verdict": "correct"}
     strict = {**e, "sig": None, "close_rtol": 0.0}
     for i, m in enumerate(e.get("mistakes") or []):
         mv = m["value"] if e["kind"] == "expr" else [m["value"]]
-        if _compare(gots, [_flat(w) for w in mv], strict, is_set) == 0:
+        if compare_values(gots, [flat(w) for w in mv], strict, is_set) == 0:
             return {**out, "verdict": "mistake", "message": m["message"], "mistake": i}
     return {**out, "verdict": LEVELS[level]}
 

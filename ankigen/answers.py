@@ -22,16 +22,16 @@ from ankigen.answerjudge import (
     KINDS,
     N_POINTS,
     SpecError,
-    _compare,
-    _entry,
-    _flat,
-    _shape_of,
     check_json,
+    compare_values,
+    flat,
     grade,
     judge,
     judge_all,
     round_sig,
+    shape_of,
     variant_index,
+    with_defaults,
 )
 
 __all__ = ["KINDS", "SpecError", "check_json", "collisions", "grade", "judge", "judge_all",
@@ -138,7 +138,7 @@ def _points(value: Any, others: list[Any], names: list[str], seed: int,
             got = [_at(v, sub) for v in [value, *others]]
         except SpecError:
             continue
-        if max(abs(x) for g in got for x in _flat(g)) > 1e6:
+        if max(abs(x) for g in got for x in flat(g)) > 1e6:
             continue
         points.append(p)
         values.append(got[0])
@@ -178,8 +178,8 @@ def spec_for(value: Any, *, name: str = "", label: str = "", kind: str | None = 
         entry["value"] = _json_value(value, kind)
         entry["mistakes"] = [{"value": _json_value(m, kind), "message": msg} for m, msg in mistakes]
         for m in entry["mistakes"]:
-            if _shape_of(m["value"]) != _shape_of(entry["value"]) or \
-                    len(_flat(m["value"])) != len(_flat(entry["value"])):
+            if shape_of(m["value"]) != shape_of(entry["value"]) or \
+                    len(flat(m["value"])) != len(flat(entry["value"])):
                 raise SpecError(f"mistake '{m['message']}' does not have the answer's shape")
     entry["text"] = plain(value, kind)
     verdict = judge(entry, entry["text"])
@@ -192,11 +192,11 @@ def spec_for(value: Any, *, name: str = "", label: str = "", kind: str | None = 
 def collisions(entry: dict[str, Any]) -> list[int]:
     """Indices of mistakes whose value the judge would call correct (reject the variant)."""
     is_expr = entry["kind"] == "expr"
-    wants = [_flat(v) for v in (entry["values"] if is_expr else [entry["value"]])]
+    wants = [flat(v) for v in (entry["values"] if is_expr else [entry["value"]])]
     out = []
     for i, m in enumerate(entry.get("mistakes") or []):
-        gots = [_flat(v) for v in (m["value"] if is_expr else [m["value"]])]
-        if _compare(gots, wants, _entry(entry), entry["kind"] == "set") == 0:
+        gots = [flat(v) for v in (m["value"] if is_expr else [m["value"]])]
+        if compare_values(gots, wants, with_defaults(entry), entry["kind"] == "set") == 0:
             out.append(i)
     return out
 
@@ -237,5 +237,5 @@ def perturbed_forms(entry: dict[str, Any]) -> list[str]:
     """Values 10 % + 0.5 above the expected one; the judge must call them wrong (or a mistake)."""
     if entry["kind"] == "expr":
         return [f"({entry['text']})+1", f"1.1({entry['text']})+0.5"] \
-            if _shape_of(entry["values"][0]) == "number" else []
+            if shape_of(entry["values"][0]) == "number" else []
     return [_decimal(entry["value"], entry["kind"], away=True)]

@@ -46,6 +46,17 @@ def draw_params(problem: Problem, rng: random.Random, symbols: dict[str, Any]) -
     return values
 
 
+def raw_draw(problem: Problem, rng: random.Random, symbols: dict[str, Any],
+             needs_derived: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One draw's parameters and the values its constraints read: every derived value too when a
+    constraint reads one (ItemError if one cannot be computed)."""
+    values = draw_params(problem, rng, symbols)
+    ns: dict[str, Any] = {**symbols, **values}
+    if needs_derived:
+        ns = derive(problem, ns, stop_on_error=False)
+    return values, ns
+
+
 def constraints_need_derived(problem: Problem) -> bool:
     derived = {name for name, _, _ in problem.derived}
     return any(ex.names & derived for ex, _ in problem.constraints)
@@ -89,10 +100,7 @@ def _attempt(problem: Problem, rng: random.Random, symbols: dict[str, Any],
     """
     needs_derived = constraints_need_derived(problem)
     try:
-        values = draw_params(problem, rng, symbols)
-        ns: dict[str, Any] = {**symbols, **values}
-        if needs_derived:
-            ns = derive(problem, ns, stop_on_error=False)
+        values, ns = raw_draw(problem, rng, symbols, needs_derived)
         failed = _failed_constraint(problem, ns, needs_derived)
     except ItemError as e:
         if not needs_derived:

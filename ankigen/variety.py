@@ -29,8 +29,7 @@ from ankigen.paths import Project, find_project
 from ankigen.prepare import DEFAULT_CACHE, CacheOptions, load
 from ankigen.recipe import available_recipes, load_recipe, match_topics, resolve_recipe, select_topics
 from ankigen.runner import Runner, default_workers
-from ankigen.sample import constraints_need_derived, draw_params
-from ankigen.solve import derive
+from ankigen.sample import constraints_need_derived, raw_draw
 from ankigen.verify import check_identity
 
 MIN_DISTINCT_SHARE = 0.8  # at least 40 distinct questions in 50 draws
@@ -91,9 +90,7 @@ def rejection_shares(problem: Problem, seed: int, tries: int = REJECTION_TRIES) 
     accepted = 0
     for _ in range(tries):
         try:
-            ns: dict[str, Any] = {**symbols, **draw_params(problem, rng, symbols)}
-            if needs_derived:
-                ns = derive(problem, ns, stop_on_error=False)
+            _, ns = raw_draw(problem, rng, symbols, needs_derived)
         except ItemError:
             rejected = [r + 1 for r in rejected]
             continue

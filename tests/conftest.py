@@ -96,6 +96,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = sorted(items, key=rank)  # a stable sort: collection order within a rank
 
 
+@pytest.hookimpl(optionalhook=True)  # without pytest-xdist (-p no:xdist) there is no such hook
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Greedy list scheduling for `-n N`: every worker holds at most two tests (the one it runs
     and the next) and takes the next one in collection order when it finishes one. xdist's

@@ -112,6 +112,8 @@ class Client:
         self.page.goto(ORIGIN + path)
 
     def close(self):
+        # a request still in flight when the context closes must not fail its route handler's thread
+        self.ctx.unroute_all(behavior="ignoreErrors")
         self.ctx.close()
 
 
