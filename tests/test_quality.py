@@ -60,3 +60,21 @@ def test_wheel_contains_sources_templates_and_recipes(tmp_path):
     assert not [n for n in names if NOT_SHIPPED & set(n.split("/")) or n.endswith((".pyc", ".pyo"))]
     entry = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert "ankigen = ankigen.cli:entry" in zipfile.ZipFile(wheel).read(entry).decode()
+
+
+def test_subprocesses_run_the_code_under_test(tmp_path):
+    """`python -m ankigen` from another folder (as the CLI tests run it) imports the installed
+    package: its modules, templates and sources must be these files. A stale `pip install .`
+    (not -e) would make every CLI test check old code."""
+    import hashlib
+
+    def digest(root: Path) -> dict[str, str]:
+        return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(root.rglob("*.py")) if "__pycache__" not in p.parts and "_data" not in p.parts}
+
+    code = "import ankigen, pathlib; print(pathlib.Path(ankigen.__file__).parent)"
+    installed = Path(subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                                    timeout=60, check=True).stdout.strip())
+    assert digest(installed) == digest(ROOT / "ankigen"), (
+        f"the ankigen that subprocesses import ({installed}) is not this checkout's code: "
+        f"reinstall it with `pip install -e .`")
