@@ -1,6 +1,7 @@
 """Client hazards in rendered fields: what AnkiDroid, AnkiMobile or Anki desktop get wrong.
 
-Run by `ankigen validate` over the notes the default recipe renders. Each hazard is reported
+Run by `ankigen validate` over the notes the default recipe renders, by `build` before it writes
+and by `check` on every note it makes. Each hazard is reported
 with the item's file:line, the field and what to change:
 - inline <svg> in a field (AnkiDroid shows figures only as images);
 - HTML inside \\( \\) or \\[ \\] (MathJax sees tags as text; AnkiDroid's editor breaks them);
@@ -51,30 +52,33 @@ def field_hazards(note: FinalNote) -> Iterator[tuple[str, str, str]]:
                    "cards must work offline: ship the file as a figure or drop the link")
 
 
-def lint(deck: BuiltDeck, library: Library) -> list[Issue]:
-    """Every hazard of every rendered note, plus missing and unused media files."""
+def lint(deck: BuiltDeck, library: Library | None) -> list[Issue]:
+    """Every hazard of every rendered note (once per item), plus media files no note shows.
+
+    Without the library (a build whose notes all came from the cache) issues carry no file:line."""
     issues: list[Issue] = []
     shipped = {m.name for m in deck.media}
-    used: set[str] = set()
-    seen: set[tuple[str, str, str]] = set()
     for note in deck.notes:
-        item = library.find_item(note.item_id)
-        label = f"{_kind(note)} '{note.item_id}'"
-        loc = item.loc if item is not None else Loc("")
-        for field, what, fix in field_hazards(note):
-            key = (note.item_id, field, what)
-            if key not in seen:  # one report per item, not one per variant
-                seen.add(key)
-                issues.append(loc.issue(f"field {field} {what}", item=label, hint=fix))
-        for name, value in note.fields:
-            for src in SRC.findall(value):
-                used.add(src)
-                if src not in shipped and not REMOTE.search(f'src="{src}"'):
-                    issues.append(loc.issue(f"field {name} shows '{src}', which the package does not contain",
-                                            item=label, hint="use a figure: the deck ships only the figures it draws"))
+        item = library.find_item(note.item_id) if library is not None else None
+        issues += note_issues(note, item.loc if item is not None else Loc(""), shipped)
+    used = {src for note in deck.notes for _, value in note.fields for src in SRC.findall(value)}
     for name in sorted(shipped - used):
         issues.append(Issue(f"media file '{name}' is shipped but no note shows it",
                             hint="a figure was drawn for a field that does not display it; check the figure's side"))
+    return list(dict.fromkeys(issues))  # one report per item, not one per variant
+
+
+def note_issues(note: FinalNote, loc: Loc, shipped: set[str] | None = None) -> list[Issue]:
+    """One note's hazards: its fields, and images it shows that are not shipped (`shipped`: the
+    package's files; by default the figures drawn for this note)."""
+    label = f"{_kind(note)} '{note.item_id}'"
+    shipped = set(note.media) if shipped is None else shipped
+    issues = [loc.issue(f"field {field} {what}", item=label, hint=fix) for field, what, fix in field_hazards(note)]
+    for name, value in note.fields:
+        for src in SRC.findall(value):
+            if src not in shipped and not REMOTE.search(f'src="{src}"'):
+                issues.append(loc.issue(f"field {name} shows '{src}', which the package does not contain",
+                                        item=label, hint="use a figure: the deck ships only the figures it draws"))
     return issues
 
 

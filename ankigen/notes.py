@@ -1,4 +1,5 @@
-"""The one way a note is made: sample → solve → verify → render → draw, per variant.
+"""The one way a note is made: sample → solve → verify → render → draw, per variant (a concept's
+identity checks are its verify stage).
 
 build, check, show and preview all call `make_note`, so they fail on the same inputs
 with the same messages.
@@ -20,7 +21,11 @@ from ankigen.paths import Project
 from ankigen.sample import sample
 from ankigen.solve import solve
 from ankigen.variants import PARTS, variant_spec, variants_html
-from ankigen.verify import verify
+from ankigen.verify import check_identity, verify
+
+# A concept's note is the same for every seed, so its identity checks draw their random inputs
+# from one fixed seed: a build with a new seed never fails on a concept it did not change.
+CONCEPT_CHECK_SEED = 1
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,8 @@ def make_note(ctx: NoteContext, topic: Topic, item: Concept | Problem, *, seed: 
     """
     if isinstance(item, Concept):
         with item_limit(item, seed, 0):
+            if item.checks:  # a formula on the card holds on random inputs (build refuses it otherwise)
+                check_identity(item, CONCEPT_CHECK_SEED)
             note, media = _concept_note(ctx, topic, item, seed, drawing)
         return Made(note, (media,) if media is not None else ())
     return _problem_note(ctx, topic, item, seed, slots, drawing, verified)

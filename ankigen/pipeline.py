@@ -20,7 +20,7 @@ from ankigen.model import Concept, FinalNote, Library, Media
 from ankigen.notes import NoteContext, items_of, make_note, solve_and_verify
 from ankigen.package import build_timestamp, reproducibility_warning, write_package, written_by_ankigen
 from ankigen.paths import Project, find_project
-from ankigen.prepare import DEFAULT_CACHE, CacheOptions, Selection, load, prepare, refuse_sources
+from ankigen.prepare import DEFAULT_CACHE, CacheOptions, Prepared, Selection, load, prepare, refuse_sources
 from ankigen.recipe import available_recipes, load_recipe, resolve_recipe, select_topics
 from ankigen.runner import Progress, default_workers
 from ankigen.variety import CheckReport, run_check
@@ -51,12 +51,22 @@ def build(recipe_arg: str | None = None, topics: Sequence[str] = (), *, variants
                     cache=CacheOptions(use_cache, cache_dir), workers=workers,
                     progress_factory=progress_factory, before=_before_build, whole=True)
     deck, out = ready.deck, ready.output
+    _refuse_hazards(ready)
     warning = reproducibility_warning(out)
     write_package(deck, out, ready.project.templates)
     kinds = [n.note_type for n in deck.notes]
     return BuildResult(out, len(deck.notes), kinds.count("concept"), kinds.count("problem"),
                        kinds.count("cloze"), len(deck.media), len({n.deck for n in deck.notes}),
                        ready.cache.hits if ready.cache else 0, (warning,) if warning else ())
+
+
+def _refuse_hazards(ready: Prepared) -> None:
+    """What a client would show broken (ankigen/hazards.py) stops the build, as it fails `validate`."""
+    issues = hazards.lint(ready.deck, ready.library)
+    if issues and ready.library is None:  # notes from the cache: load the sources for file:line
+        issues = hazards.lint(ready.deck, load(ready.project))
+    if issues:
+        raise UserError(issues)
 
 
 def _before_build(project: Project, out: Path) -> None:

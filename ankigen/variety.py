@@ -22,6 +22,7 @@ from ankigen import identity
 from ankigen.bounds import item_limit
 from ankigen.errors import ItemError, UserError
 from ankigen.exact import exact_evaluator, make_symbols
+from ankigen.hazards import note_issues
 from ankigen.lint import Finding, distinct, form_mismatch, lint_item, lint_note
 from ankigen.model import Concept, Problem, Topic
 from ankigen.notes import NoteContext, items_of, make_note
@@ -30,7 +31,6 @@ from ankigen.prepare import DEFAULT_CACHE, CacheOptions, load
 from ankigen.recipe import available_recipes, load_recipe, match_topics, resolve_recipe, select_topics
 from ankigen.runner import Runner, default_workers
 from ankigen.sample import constraints_need_derived, raw_draw
-from ankigen.verify import check_identity
 
 MIN_DISTINCT_SHARE = 0.8  # at least 40 distinct questions in 50 draws
 MAX_DEGENERATE_SHARE = 0.10  # a declared degenerate case in at most 10 % of the variants
@@ -190,6 +190,7 @@ def _tally(run: _Run, topic: Topic, p: Problem) -> _Tally:
             t.forms = tuple(accepted_form(e) for e in v.spec["answers"])
         t.good += 1
         t.checks += len(v.results)
+        t.failures.extend(i.format() for i in note_issues(made.note, p.loc))  # what build and validate refuse
         t.questions.add(made.note.field("Question"))
         t.answers.add(made.note.field("Answer"))
         t.findings += lint_note(made.note, p) + form_mismatch(made.note, p)
@@ -240,18 +241,14 @@ ConceptOutcome = tuple[int, tuple[str, ...], tuple[Finding, ...]]
 
 
 def _check_concept(run: _Run, job: tuple[Topic, Concept]) -> ConceptOutcome:
-    """A concept's identity check, then its note (figure drawn as build draws it) and its lints."""
+    """A concept's note as build makes it (identity checks, figure drawn as build draws it) and its lints."""
     topic, c = job
-    trials = 0
-    seed = run.seeds.start
     try:
-        if c.checks:
-            with item_limit(c, seed, 0):
-                trials = check_identity(c, seed)
-        made = make_note(run.ctx, topic, c, seed=seed)
+        made = make_note(run.ctx, topic, c, seed=run.seeds.start)
     except UserError as e:
         return -1, tuple(i.format() for i in e.issues), ()
-    return trials, (), tuple(lint_note(made.note, c))
+    hazards = tuple(i.format() for i in note_issues(made.note, c.loc))
+    return sum(chk.trials for chk in c.checks), hazards, tuple(lint_note(made.note, c))
 
 
 def build_variants(project: Project, checked: range) -> list[tuple[int, int]]:

@@ -64,3 +64,27 @@ def test_bad_input_message(name, tmp_path, monkeypatch, capsys, request):
 def test_there_are_at_least_40_distinct_mistakes():
     messages = {(FIXTURES / "bad" / c / "expected.txt").read_text() for c in CASES}
     assert len(CASES) >= 40 and len(messages) == len(CASES)
+
+
+def _exit_code(args: list[str], proj: Path, monkeypatch, capsys) -> tuple[int, str]:
+    monkeypatch.chdir(proj)
+    try:
+        code = cli.main(args)
+    except SystemExit as e:
+        code = e.code
+    return int(code or 0), capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", [c for c in CASES if not (FIXTURES / "bad" / c / "env.txt").exists()])
+def test_validate_check_and_build_agree(name, tmp_path, monkeypatch, capsys):
+    """On the same sources, `validate`, `check` and `build` (default recipe) all refuse them or all
+    accept them: a card check calls fine must never be one build refuses, nor the other way round.
+    (A bad recipe that only `validate` reads, decks/<other>.yaml, is the one exception.)"""
+    proj = _project(FIXTURES / "bad" / name, tmp_path)
+    codes = {}
+    commands = (["validate"], ["check", "--seeds", "3", "-j", "1", "-q"], ["build", "-q", "-j", "1", "-o", "o.apkg"])
+    for args in commands:
+        codes[args[0]], err = _exit_code(args, proj, monkeypatch, capsys)
+        if args[0] == "validate" and "decks/" in err and "cards_src/" not in err:
+            codes.pop("validate")
+    assert len(set(codes.values())) == 1, codes
