@@ -15,7 +15,7 @@ from ankigen import decks, hazards
 from ankigen.errors import Collector, Issue, UserError
 from ankigen.expr import suggest
 from ankigen.generate import count_jobs, generate
-from ankigen.load import scan_library
+from ankigen.listing import TopicSummary, list_topics
 from ankigen.model import Concept, FinalNote, Library, Media
 from ankigen.notes import NoteContext, items_of, make_note, solve_and_verify
 from ankigen.package import build_timestamp, reproducibility_warning, write_package, written_by_ankigen
@@ -133,31 +133,3 @@ def show(item_id: str, *, seed: int | None = None, slot: int = 0, recipe_arg: st
     ids = [i.id for t in library.topics for i in items_of(t)]
     raise UserError([Issue(f"no concept or problem with id '{item_id}'",
                            hint=suggest(item_id, ids) or "run 'ankigen list --items' to see ids")])
-
-
-@dataclass(frozen=True)
-class TopicSummary:
-    id: str
-    area: str
-    title: str
-    concepts: int
-    clozes: int
-    problems: int
-    figures: int
-    requires: tuple[str, ...]
-    items: tuple[str, ...] = ()  # the ids of its concepts and problems, in file order
-
-
-def list_topics(src: Path | None = None) -> tuple[TopicSummary, ...]:
-    """Counts from a fast scan of the YAML (no expression checks: that is `validate`)."""
-    out = []
-    for t in scan_library(find_project(src).sources):
-        concepts = [c for c in t.get("concepts") or [] if isinstance(c, dict)]
-        problems = [p for p in t.get("problems") or [] if isinstance(p, dict)]
-        figs = sum(1 for i in (*concepts, *problems) if "figure" in i)
-        out.append(TopicSummary(t["id"], t["area"], str(t.get("title", t["id"])),
-                                sum(1 for c in concepts if "cloze" not in c),
-                                sum(1 for c in concepts if "cloze" in c),
-                                len(problems), figs, tuple(t.get("requires") or ()),
-                                tuple(str(i["id"]) for i in (*concepts, *problems) if "id" in i)))
-    return tuple(out)

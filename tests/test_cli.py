@@ -30,6 +30,18 @@ def run(*args: str, cwd: Path, env_extra: dict[str, str] | None = None) -> subpr
                           text=True, timeout=600, env=env)
 
 
+def test_help_and_list_do_not_import_the_heavy_libraries(proj):
+    """`ankigen --help` and `ankigen list` stay quick (README, Benchmark: <= 0.3 s / <= 0.6 s): they
+    import neither sympy, numpy nor matplotlib. Checked by module, not by a timed assertion."""
+    code = ("import sys\nfrom ankigen import cli\n"
+            "for args in (['--help'], ['list']):\n"
+            "    try:\n        cli.main(args)\n    except SystemExit:\n        pass\n"
+            "print(sorted(m for m in ('sympy', 'numpy', 'matplotlib') if m in sys.modules), file=sys.stderr)")
+    r = subprocess.run([sys.executable, "-c", code], cwd=proj, capture_output=True, text=True, timeout=60)
+    assert "total (" in r.stdout, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == "[]", r.stderr
+
+
 def test_help_lists_commands(tmp_path):
     r = run("--help", cwd=tmp_path)
     assert r.returncode == 0
@@ -182,14 +194,14 @@ def test_check_warns_about_rare_constraints(proj):
 
 
 def test_internal_error_exit_1_without_traceback(proj, monkeypatch, capsys):
-    from ankigen import cli, pipeline
+    from ankigen import cli, listing
 
     monkeypatch.chdir(proj)
 
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(pipeline, "list_topics", boom)
+    monkeypatch.setattr(listing, "list_topics", boom)
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["list"])
     err = capsys.readouterr().err
