@@ -42,7 +42,7 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def stage_timings() -> tuple[list[float], list[float], int, float]:
+def stage_timings(sources: Path = ROOT / "cards_src") -> tuple[list[float], list[float], int, float]:
     """ms per solved variant (sample + solve with sympy) and per figure; total s of verification
     (answers, solutions and concept formulas)."""
     from ankigen import draw, render
@@ -54,7 +54,7 @@ def stage_timings() -> tuple[list[float], list[float], int, float]:
     from ankigen.solve import solve
     from ankigen.verify import check_identity, verify
 
-    project = find_project(ROOT / "cards_src")
+    project = find_project(sources)
     library = load(project)
     recipe = load_recipe(project.recipes / "ml-math.yaml")
     draw.render_svg("relu_and_gradient", {})  # warm matplotlib once

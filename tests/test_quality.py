@@ -78,3 +78,15 @@ def test_subprocesses_run_the_code_under_test(tmp_path):
     assert digest(installed) == digest(ROOT / "ankigen"), (
         f"the ankigen that subprocesses import ({installed}) is not this checkout's code: "
         f"reinstall it with `pip install -e .`")
+
+
+def test_benchmark_stage_timings_run_on_the_small_project():
+    """The benchmark (run by hand, never timed in tests) must keep working as the stages change."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_build", ROOT / "benchmarks" / "bench_build.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    solve_ms, figure_ms, notes, verify_s = bench.stage_timings(ROOT / "tests" / "fixtures" / "small" / "cards_src")
+    assert notes == 8 and solve_ms and figure_ms and verify_s > 0
