@@ -16,11 +16,11 @@ from ankigen.errors import Collector, Issue, UserError
 from ankigen.expr import suggest
 from ankigen.generate import count_jobs, generate
 from ankigen.listing import TopicSummary, list_topics
-from ankigen.model import Concept, FinalNote, Library, Media
+from ankigen.model import BuiltDeck, Concept, FinalNote, Library, Media
 from ankigen.notes import NoteContext, items_of, make_note, solve_and_verify
 from ankigen.package import build_timestamp, reproducibility_warning, write_package, written_by_ankigen
 from ankigen.paths import Project, find_project
-from ankigen.prepare import DEFAULT_CACHE, CacheOptions, Prepared, Selection, load, prepare, refuse_sources
+from ankigen.prepare import DEFAULT_CACHE, CacheOptions, Selection, load, prepare, refuse_sources
 from ankigen.recipe import available_recipes, load_recipe, resolve_recipe, select_topics
 from ankigen.runner import Progress, default_workers
 from ankigen.variety import CheckReport, run_check
@@ -51,7 +51,7 @@ def build(recipe_arg: str | None = None, topics: Sequence[str] = (), *, variants
                     cache=CacheOptions(use_cache, cache_dir), workers=workers,
                     progress_factory=progress_factory, before=_before_build, whole=True)
     deck, out = ready.deck, ready.output
-    _refuse_hazards(ready)
+    _refuse_hazards(deck, ready.library, ready.project)
     warning = reproducibility_warning(out)
     write_package(deck, out, ready.project.templates)
     kinds = [n.note_type for n in deck.notes]
@@ -60,11 +60,11 @@ def build(recipe_arg: str | None = None, topics: Sequence[str] = (), *, variants
                        ready.cache.hits if ready.cache else 0, (warning,) if warning else ())
 
 
-def _refuse_hazards(ready: Prepared) -> None:
-    """What a client would show broken (ankigen/hazards.py) stops the build, as it fails `validate`."""
-    issues = hazards.lint(ready.deck, ready.library)
-    if issues and ready.library is None:  # notes from the cache: load the sources for file:line
-        issues = hazards.lint(ready.deck, load(ready.project))
+def _refuse_hazards(deck: BuiltDeck, library: Library | None, project: Project) -> None:
+    """What a client would show broken (ankigen/hazards.py) stops `build` and `validate` alike."""
+    issues = hazards.lint(deck, library)
+    if issues and library is None:  # notes from the cache: load the sources for file:line
+        issues = hazards.lint(deck, load(project))
     if issues:
         raise UserError(issues)
 
@@ -96,9 +96,7 @@ def validate(src: Path | None = None) -> Library:
     recipe, _ = resolve_recipe(project)  # rendered as `build` does, from the same cache
     deck = generate(library, recipe, project, workers=default_workers(),
                     cache=DEFAULT_CACHE.open(project.templates))
-    issues = hazards.lint(deck, library)
-    if issues:
-        raise UserError(issues)
+    _refuse_hazards(deck, library, project)
     return library
 
 

@@ -99,15 +99,26 @@ def browser():
         b.close()
 
 
-def _load(browser, url: str, night: bool = False):
+def _tab(browser):
+    """A phone-sized tab and the list its console errors, page errors and failed requests go to."""
     page = browser.new_page(viewport={"width": 390, "height": 844})
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+    return page, errors
+
+
+def _goto(page, url: str) -> None:
+    """Load `url` and wait until MathJax has typeset it."""
     page.goto(url)
     page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=60000)
     page.evaluate("MathJax.startup.promise")
+
+
+def _load(browser, url: str, night: bool = False):
+    page, errors = _tab(browser)
+    _goto(page, url)
     if night:
         page.click("#night")
     return page, errors
@@ -128,17 +139,11 @@ def test_every_page_loads_typesets_and_shows_images(site, browser):
     would double the time for nothing)."""
     pages = [site.index, *sorted((site.index.parent / "topics").glob("*.html"))]
     total_math = 0
-    tab = browser.new_page(viewport={"width": 390, "height": 844})
-    errors: list[str] = []
-    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: errors.append(str(e)))
-    tab.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+    tab, errors = _tab(browser)
     try:
         for path in pages:
             errors.clear()
-            tab.goto(path.as_uri())
-            tab.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=60000)
-            tab.evaluate("MathJax.startup.promise")
+            _goto(tab, path.as_uri())
             assert errors == [], (path.name, errors)
             assert tab.locator("mjx-merror").count() == 0, path.name
             text = tab.inner_text("main")
