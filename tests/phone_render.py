@@ -81,10 +81,15 @@ def launch(playwright: Any) -> Any:
 def open_page(browser: Any, path: Path) -> Any:
     pg = browser.new_page(viewport=PHONE, device_scale_factor=1)
     pg.set_default_timeout(180_000)
-    pg.goto(path.as_uri(), wait_until="domcontentloaded")
+    goto_typeset(pg, path, wait_until="domcontentloaded")
+    return pg
+
+
+def goto_typeset(pg: Any, path: Path, wait_until: str = "load") -> None:
+    """Load `path` in the tab and wait until MathJax has typeset it."""
+    pg.goto(path.as_uri(), wait_until=wait_until)
     pg.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
     pg.evaluate("MathJax.startup.promise")
-    return pg
 
 
 # For every section: formulas wider than the card's text column, with their TeX.

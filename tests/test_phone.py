@@ -15,6 +15,7 @@ from tests.phone_render import MATHJAX as MATHJAX_JS
 from tests.phone_render import (
     MATHJAX_CONFIG,
     WIDTHS_JS,
+    goto_typeset,
     have_browser,
     launch,
     open_page,
@@ -216,9 +217,7 @@ def test_ankidroid_conditions(rendered, browser):
                     path = rendered["work"] / f"droid-{checked}.html"
                     path.write_text(card_page(card, side, theme, rendered["media"]), encoding="utf-8")
                     errors.clear()
-                    pg.goto(path.as_uri())
-                    pg.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
-                    pg.evaluate("MathJax.startup.promise")
+                    goto_typeset(pg, path)
                     figures += _check_droid_page(pg, pg.evaluate(PAGE_JS), errors, card, side, theme)
                     checked += 1
     finally:
